@@ -1,0 +1,267 @@
+"""The `rnnzip` command: gzip habits over the API. main(argv) -> exit status (0 ok, 1 error, 2 usage)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from typing import BinaryIO, Iterator
+
+from . import __version__
+from .api import DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, RnnzipCompressor, RnnzipDecompressor
+from .codec import iter_frames
+from .config import ModelConfig
+from .errors import RnnzipError
+from .format import STORED
+from .presets import DEFAULT_LEVEL, PRESETS
+
+SUFFIX = ".rnz"
+PROGRESS_THRESHOLD = 256 << 10  # show a progress bar on a terminal above this input size
+_CHUNK = 1 << 20
+
+
+class UserError(Exception):
+    """A problem with one file, reported as one line; processing goes on with the next file."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rnnzip",
+        description="Lossless compression with a recurrent network that learns while it codes.",
+        epilog="`rnnzip bench --help` describes the benchmark.")
+    p.add_argument("files", nargs="*", metavar="FILE", help="files to (de)compress; - or none: stdin")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("-z", "--compress", dest="action", action="store_const", const="compress")
+    mode.add_argument("-d", "--decompress", "--uncompress", dest="action", action="store_const", const="decompress")
+    mode.add_argument("-t", "--test", dest="action", action="store_const", const="test",
+                      help="decompress and verify, writing nothing")
+    mode.add_argument("-l", "--list", dest="action", action="store_const", const="list",
+                      help="list sizes, ratio, frames and parameters")
+    p.add_argument("-c", "--stdout", action="store_true", help="write to standard output, keep input")
+    p.add_argument("-f", "--force", action="store_true", help="overwrite existing output files")
+    p.add_argument("-k", "--keep", action="store_true", help="keep input files")
+    p.add_argument("-v", "--verbose", action="count", default=0)
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-V", "--version", action="version", version=f"rnnzip {__version__}")
+    for level in range(1, 10):
+        p.add_argument(f"-{level}", dest="level", action="store_const", const=level,
+                       help=argparse.SUPPRESS if 1 < level < 9 else
+                       ("fastest" if level == 1 else "best ratio") + f" (default -{DEFAULT_LEVEL})")
+    p.add_argument("--model", choices=list(PRESETS), help="a named preset or network (overrides the level)")
+    p.add_argument("--device", default=None, choices=["cpu", "cuda", "auto"],
+                   help="compress on this device (default cpu); decompress on the file's (default auto)")
+    p.add_argument("--block-size", type=_size, default=DEFAULT_BLOCK_SIZE,
+                   help=f"bytes per independent frame (default {DEFAULT_BLOCK_SIZE >> 20}M; K/M/G suffixes)")
+    hp = p.add_argument_group("hyperparameters (override the preset)")
+    for field, kind in [("batch_size", int), ("seq_length", int), ("hidden_size", int),
+                        ("num_layers", int), ("embed_size", int), ("attention_window", int),
+                        ("learning_rate", float), ("final_learning_rate", float), ("beta1", float),
+                        ("beta2", float), ("clip", float), ("seed", int)]:
+        hp.add_argument("--" + field.replace("_", "-"), dest=field, type=kind, metavar=kind.__name__.upper())
+    return p
+
+
+def _size(text: str) -> int:
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    try:
+        value = int(text[:-1]) * units[text[-1].upper()] if text[-1:].upper() in units else int(text)
+    except (ValueError, IndexError):
+        raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
+    if not 1 <= value <= MAX_BLOCK_SIZE:
+        raise argparse.ArgumentTypeError(f"block size must be 1 byte..{MAX_BLOCK_SIZE >> 30}G")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        from .bench.cli import main as bench_main
+
+        return bench_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.action = args.action or "compress"
+    params = {f: getattr(args, f) for f in ModelConfig.__dataclass_fields__ if getattr(args, f, None) is not None}
+    try:
+        compressor_options = dict(level=args.level, model=args.model, device=args.device or "cpu",
+                                  block_size=args.block_size, **params)
+        if args.action == "compress":
+            RnnzipCompressor(**compressor_options)  # reject bad options once, before any file
+    except (ValueError, RnnzipError) as e:
+        parser.error(str(e))
+    files = args.files or ["-"]
+    status = 0
+    for name in files:
+        try:
+            _process(name, args, compressor_options)
+        except UserError as e:
+            _say(args, f"rnnzip: {e}", error=True)
+            status = 1
+        except (RnnzipError, OSError, EOFError, ValueError, MemoryError) as e:
+            _say(args, f"rnnzip: {name}: {_describe(e)}", error=True)
+            status = 1
+        except KeyboardInterrupt:
+            _say(args, "rnnzip: interrupted", error=True)
+            return 130
+    return status
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return str(e) or type(e).__name__
+
+
+def _say(args: argparse.Namespace, message: str, error: bool = False) -> None:
+    if error or not args.quiet:
+        print(message, file=sys.stderr)
+
+
+def _process(name: str, args: argparse.Namespace, options: dict) -> None:
+    if name != "-":
+        if os.path.isdir(name):
+            raise UserError(f"{name}: is a directory -- ignored")
+        if not os.path.exists(name):
+            raise UserError(f"{name}: No such file or directory")
+    if args.action == "list":
+        return _list(name, args)
+    to_stdout = args.stdout or name == "-" or args.action == "test"
+    output = None if to_stdout else _output_name(name, args)
+    if output and os.path.exists(output) and not args.force:
+        raise UserError(f"{output}: already exists; use -f to overwrite")
+    if args.action == "compress" and to_stdout and args.action != "test" and sys.stdout.isatty() and not args.force:
+        raise UserError("compressed data not written to a terminal; use -f to force")
+
+    with _open_input(name) as src:
+        total = os.fstat(src.fileno()).st_size if name != "-" else None
+        with _progress(args, name, total) as progress:
+            if output is None:
+                sink = None if args.action == "test" else sys.stdout.buffer
+                counts = _run(args, options, src, sink, progress)
+                if sink is not None:
+                    sink.flush()
+            else:
+                with _atomic_output(output, like=name) as dst:
+                    counts = _run(args, options, src, dst, progress)
+    _report(args, name, output, *counts)
+    if output and not args.keep:
+        os.remove(name)
+
+
+def _run(args: argparse.Namespace, options: dict, src: BinaryIO, dst: BinaryIO | None,
+         progress) -> tuple[int, int]:
+    """Stream src through the (de)compressor into dst; returns (bytes in, bytes out)."""
+    n_in = n_out = 0
+    if args.action == "compress":
+        coder = RnnzipCompressor(progress=progress, **options)
+        step, finish = coder.compress, coder.flush
+    else:
+        decoder = RnnzipDecompressor(device=args.device or "auto", progress=progress)
+        step = decoder.decompress
+
+        def finish() -> bytes:
+            if n_in == 0:
+                raise EOFError("empty input, not in rnnzip format")
+            decoder.finish()
+            return b""
+    while chunk := src.read(_CHUNK):
+        n_in += len(chunk)
+        out = step(chunk)
+        n_out += len(out)
+        if dst is not None:
+            dst.write(out)
+    out = finish()
+    n_out += len(out)
+    if dst is not None:
+        dst.write(out)
+    return n_in, n_out
+
+
+def _output_name(name: str, args: argparse.Namespace) -> str:
+    if args.action == "compress":
+        if name.endswith(SUFFIX):
+            raise UserError(f"{name}: already has {SUFFIX} suffix -- unchanged")
+        return name + SUFFIX
+    if not name.endswith(SUFFIX) or len(name) == len(SUFFIX):
+        raise UserError(f"{name}: unknown suffix -- ignored (expected {SUFFIX})")
+    return name[: -len(SUFFIX)]
+
+
+@contextlib.contextmanager
+def _open_input(name: str) -> Iterator[BinaryIO]:
+    if name == "-":
+        yield sys.stdin.buffer
+        return
+    if not stat.S_ISREG(os.stat(name).st_mode):
+        raise UserError(f"{name}: not a regular file -- ignored")
+    with open(name, "rb") as f:
+        yield f
+
+
+@contextlib.contextmanager
+def _atomic_output(path: str, like: str) -> Iterator[BinaryIO]:
+    """Write to a temporary file beside `path`, renamed over it only when everything succeeded."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        shutil.copystat(like, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _progress(args: argparse.Namespace, name: str, total: int | None):
+    show = args.verbose > 0 or (sys.stderr.isatty() and not args.quiet and (total or 0) > PROGRESS_THRESHOLD)
+    if not show or args.quiet or args.action == "list":
+        yield None
+        return
+    from tqdm import tqdm
+
+    unit_total = total if args.action == "compress" else None  # decompression counts output bytes
+    with tqdm(total=unit_total, unit="B", unit_scale=True, desc=name, file=sys.stderr, leave=False) as bar:
+        yield bar.update
+
+
+def _report(args: argparse.Namespace, name: str, output: str | None, n_in: int, n_out: int) -> None:
+    if not args.verbose:
+        return
+    if args.action == "test":
+        _say(args, f"{name}: OK ({n_out:,} bytes)")
+        return
+    original, packed = (n_in, n_out) if args.action == "compress" else (n_out, n_in)
+    bpb = 8 * packed / original if original else 0.0
+    line = f"{name}: {original:,} -> {packed:,} bytes, {bpb:.3f} bits/byte"
+    _say(args, line + (f" -- replaced with {output}" if output and not args.keep else ""))
+
+
+def _list(name: str, args: argparse.Namespace) -> None:
+    with _open_input(name) as src:
+        frames = list(iter_frames(src))
+        packed = src.tell() if name != "-" else None
+    if not frames:
+        raise UserError(f"{name}: empty input, not in rnnzip format")
+    original = sum(h.length for h, _ in frames)
+    packed = packed if packed is not None else sum(len(p) for _, p in frames)
+    ratio = original / packed if packed else 0.0
+    print(f"{'compressed':>12} {'uncompressed':>12} {'ratio':>7} {'bpb':>6} {'frames':>6}  name")
+    bpb = 8 * packed / original if original else 0.0
+    print(f"{packed:12,} {original:12,} {ratio:7.3f} {bpb:6.3f} {len(frames):6}  {name}")
+    for i, (h, payload) in enumerate(frames):
+        if h.method == STORED:
+            print(f"  frame {i}: stored, {h.length:,} bytes")
+            continue
+        assert h.config is not None and h.environment is not None
+        params = ", ".join(f"{k}={v}" for k, v in h.config.as_dict().items() if k != "network")
+        print(f"  frame {i}: {h.config.network}, {h.length:,} -> {len(payload):,} bytes, "
+              f"{len(h.alphabet)} symbols, {params}; {h.environment.describe()}")

@@ -1,0 +1,84 @@
+"""Frames: compress one block into a frame, decode one frame, iterate over a stream's frames."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from dataclasses import replace
+from typing import BinaryIO, Callable, Iterator
+
+import numpy as np
+
+from .coder import Decoder, Encoder
+from .config import ModelConfig, validate
+from .engine import Layout, run
+from .errors import BadRnnzipFile
+from .format import MODEL, STORED, FrameHeader, pack_header, read_exact, read_header
+from .numerics import coding_threads, current_environment, require
+from .predictor import make_predictor
+from .presets import auto_batch_size
+
+Progress = Callable[[int], None]
+
+
+def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu",
+                   progress: Progress | None = None) -> bytes:
+    """One frame: the model's coding of `data`, or the data stored when that would be larger."""
+    crc = zlib.crc32(data)
+    stored = pack_header(FrameHeader(STORED, len(data), crc)) + data
+    if not data:
+        return stored
+    raw = np.frombuffer(data, dtype=np.uint8)
+    alphabet = np.unique(raw)
+    layout = Layout.of(len(data), cfg.batch_size or auto_batch_size(len(data)))
+    draft = FrameHeader(MODEL, len(data), crc, validate(cfg.with_overrides(batch_size=layout.batch)),
+                        alphabet.tobytes(), current_environment(device))
+    # Code with the header as the decoder will read it back, so no parameter can differ by a bit.
+    header = read_header(io.BytesIO(pack_header(draft)))
+    assert header is not None and header.config is not None
+    encoder = Encoder()
+    if len(alphabet) > 1:  # a single symbol needs no coding at all
+        rows = layout.to_steps(np.searchsorted(alphabet, raw).astype(np.int32))
+        with coding_threads():
+            predictor = make_predictor(header.config, len(alphabet), layout.steps, device)
+            run(predictor, encoder.code, layout, rows, device, progress)
+    payload = encoder.finish()
+    frame = pack_header(replace(header, payload_length=len(payload))) + payload
+    return frame if len(frame) < len(stored) else stored
+
+
+def decompress_frame(header: FrameHeader, payload: bytes, device: str = "auto",
+                     progress: Progress | None = None) -> bytes:
+    """The original bytes of one frame, verified against its checksum."""
+    if header.method == STORED:
+        data = payload
+        if progress is not None:
+            progress(len(data))
+    elif len(header.alphabet) == 1:
+        data = header.alphabet * header.length
+    else:
+        assert header.config is not None and header.environment is not None
+        device = require(header.environment, device)
+        layout = Layout.of(header.length, header.config.batch_size)
+        if layout.batch != header.config.batch_size or len(payload) % 4:
+            raise BadRnnzipFile("corrupt header: batch size or payload length inconsistent")
+        rows = np.zeros((layout.steps, layout.batch), dtype=np.int32)
+        decoder = Decoder(payload)
+        with coding_threads():
+            predictor = make_predictor(header.config, len(header.alphabet), layout.steps, device)
+            try:
+                run(predictor, decoder.code, layout, rows, device, progress)
+            except (ValueError, RuntimeError) as e:  # the range decoder rejects corrupt data
+                raise BadRnnzipFile(f"corrupt payload ({e})") from None
+        alphabet = np.frombuffer(header.alphabet, dtype=np.uint8)
+        data = alphabet[layout.from_steps(rows)].tobytes()
+    if zlib.crc32(data) != header.crc32:
+        raise BadRnnzipFile("corrupt data (checksum mismatch)")
+    return data
+
+
+def iter_frames(stream: BinaryIO) -> Iterator[tuple[FrameHeader, bytes]]:
+    """Each frame's header and payload, read lazily; stops at a clean end of input."""
+    while (header := read_header(stream)) is not None:
+        size = header.length if header.method == STORED else header.payload_length
+        yield header, read_exact(stream, size, "payload")

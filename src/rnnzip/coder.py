@@ -1,0 +1,50 @@
+"""The range coder adapter: the only module that imports constriction.
+
+One call per step codes the symbols of all active streams, each with its own distribution.
+Coder settings (queue range coder, Categorical(perfect=False), 32-bit words) are fixed by the
+format version.
+"""
+
+from __future__ import annotations
+
+import constriction
+import numpy as np
+
+_FAMILY = constriction.stream.model.Categorical(perfect=False)
+
+
+def coder_probabilities(probs: np.ndarray) -> np.ndarray:
+    """Validate a (B, V) probability array for the coder: float64, finite, non-negative.
+
+    constriction silently miscodes negative entries, so rows that are not a usable distribution
+    (NaN or inf from a diverging network) are replaced by the uniform distribution. Encoder and
+    decoder run this same function on the same floats, so they replace the same rows.
+    """
+    p = np.asarray(probs, dtype=np.float64)
+    bad = ~(np.isfinite(p).all(axis=1) & (p >= 0).all(axis=1) & (p.sum(axis=1) > 0))
+    if bad.any():
+        p = p.copy()
+        p[bad] = 1.0
+    return p
+
+
+class Encoder:
+    def __init__(self) -> None:
+        self._coder = constriction.stream.queue.RangeEncoder()
+
+    def code(self, symbols: np.ndarray, probs: np.ndarray) -> np.ndarray:
+        self._coder.encode(symbols, _FAMILY, probs)
+        return symbols
+
+    def finish(self) -> bytes:
+        return self._coder.get_compressed().astype("<u4").tobytes()
+
+
+class Decoder:
+    def __init__(self, payload: bytes) -> None:
+        if len(payload) % 4:
+            raise ValueError("range coder payload is not a whole number of 32-bit words")
+        self._coder = constriction.stream.queue.RangeDecoder(np.frombuffer(payload, "<u4").astype(np.uint32))
+
+    def code(self, _unknown: np.ndarray, probs: np.ndarray) -> np.ndarray:
+        return self._coder.decode(_FAMILY, probs).astype(np.int32)

@@ -1,0 +1,66 @@
+"""The online coding loop shared by encoder and decoder.
+
+The block is cut into B contiguous streams of `steps` symbols (the last ones may be shorter).
+At step t the predictor gives a distribution for symbol t of every stream; one coder call codes
+the symbols of the active streams; the symbols go back to the predictor. Encoder and decoder
+differ only in the coder: the encoder knows the symbols, the decoder reads them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+import torch
+
+from .coder import coder_probabilities
+
+
+@dataclass(frozen=True)
+class Layout:
+    length: int  # symbols in the block
+    batch: int   # streams; stream i holds symbols [i*steps, (i+1)*steps)
+    steps: int   # symbols of the longest stream
+
+    @classmethod
+    def of(cls, length: int, batch: int) -> Layout:
+        """At most `batch` streams, none empty."""
+        steps = math.ceil(length / max(1, min(batch, length)))
+        return cls(length, math.ceil(length / steps), steps)
+
+    def active(self, t: int) -> int:
+        """Streams that still have a symbol at step t: always a prefix 0..k-1."""
+        return min(self.batch, math.ceil((self.length - t) / self.steps))
+
+    def to_steps(self, symbols: np.ndarray) -> np.ndarray:
+        """(length,) -> (steps, batch): row t holds symbol t of every stream (padded with 0)."""
+        padded = np.zeros(self.batch * self.steps, dtype=np.int32)
+        padded[: self.length] = symbols
+        return np.ascontiguousarray(padded.reshape(self.batch, self.steps).T)
+
+    def from_steps(self, rows: np.ndarray) -> np.ndarray:
+        return rows.T.reshape(-1)[: self.length]
+
+
+class Predictor(Protocol):
+    def probabilities(self) -> torch.Tensor: ...
+    def observe(self, symbols: torch.Tensor, active: int) -> None: ...
+
+
+# (the active streams' symbols, known when encoding; their probabilities) -> the coded symbols
+CodeStep = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def run(predictor: Predictor, code: CodeStep, layout: Layout, rows: np.ndarray, device: str,
+        progress: Callable[[int], None] | None = None) -> None:
+    """Step through the block; `rows` (steps, batch) holds the symbols when encoding and
+    receives them when decoding."""
+    for t in range(layout.steps):
+        active = layout.active(t)
+        probs = coder_probabilities(predictor.probabilities()[:active].cpu().numpy())
+        rows[t, :active] = code(rows[t, :active], probs)
+        predictor.observe(torch.from_numpy(rows[t]).to(device, torch.long), active)
+        if progress is not None:
+            progress(active)

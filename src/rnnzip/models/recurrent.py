@@ -1,0 +1,65 @@
+"""The stateful networks: embedding -> L-layer LSTM/GRU -> optional attention -> output layer.
+
+One `forward` serves both prediction (T = 1, one step of every stream) and training (T steps
+re-run from the state saved at the window's start), so there is a single definition of the model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..config import ModelConfig
+
+
+@dataclass
+class RecurrentState:
+    rnn: torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # (L, B, H), or (h, c) for an LSTM
+    memory: torch.Tensor | None  # (B, W-1, H) last top-layer outputs, for attention
+
+    def detach(self) -> RecurrentState:
+        rnn = tuple(t.detach() for t in self.rnn) if isinstance(self.rnn, tuple) else self.rnn.detach()
+        memory = None if self.memory is None else self.memory.detach()
+        return RecurrentState(rnn, memory)  # type: ignore[arg-type]
+
+
+class RecurrentNet(nn.Module):
+    def __init__(self, cell: str, vocab: int, cfg: ModelConfig, attention: bool) -> None:
+        super().__init__()
+        self.cell, self.vocab, self.hidden = cell, vocab, cfg.hidden_size
+        self.layers = cfg.num_layers
+        self.embed = nn.Embedding(vocab + 1, cfg.embed_size)  # index `vocab` = start of stream
+        rnn = nn.LSTM if cell == "lstm" else nn.GRU
+        self.rnn = rnn(cfg.embed_size, cfg.hidden_size, cfg.num_layers)
+        self.window = cfg.attention_window if attention else 0
+        if attention:
+            self.query = nn.Linear(cfg.hidden_size, cfg.hidden_size)
+        self.out = nn.Linear(cfg.hidden_size * (2 if attention else 1), vocab)
+
+    @property
+    def start_symbol(self) -> int:
+        return self.vocab
+
+    def initial_state(self, batch: int, device: str) -> RecurrentState:
+        h = torch.zeros(self.layers, batch, self.hidden, device=device)
+        rnn = (h, torch.zeros_like(h)) if self.cell == "lstm" else h
+        memory = torch.zeros(batch, self.window - 1, self.hidden, device=device) if self.window else None
+        return RecurrentState(rnn, memory)
+
+    def forward(self, x: torch.Tensor, state: RecurrentState) -> tuple[torch.Tensor, RecurrentState]:
+        """x: (T, B) symbols -> logits (T, B, V) and the state after the last step."""
+        y, rnn_state = self.rnn(self.embed(x), state.rnn)  # (T, B, H)
+        if not self.window:
+            return self.out(y), RecurrentState(rnn_state, None)
+        assert state.memory is not None
+        ys = y.transpose(0, 1)  # (B, T, H)
+        history = torch.cat([state.memory, ys], dim=1)  # (B, W-1+T, H)
+        windows = history.unfold(1, self.window, 1)  # (B, T, H, W): outputs t-W+1..t
+        query = self.query(ys) / math.sqrt(self.hidden)  # (B, T, H)
+        weights = torch.softmax(torch.einsum("bthw,bth->btw", windows, query), dim=-1)
+        context = torch.einsum("btw,bthw->bth", weights, windows)  # (B, T, H)
+        logits = self.out(torch.cat([ys, context], dim=-1)).transpose(0, 1)  # (T, B, V)
+        return logits, RecurrentState(rnn_state, history[:, history.shape[1] - self.window + 1 :])

@@ -1,0 +1,58 @@
+"""Named, frozen parameter sets. A preset's id is stored in headers instead of its parameters,
+so a preset must never change: a changed preset gets a new name and a new id."""
+
+from __future__ import annotations
+
+from .config import ModelConfig
+
+_BASE = ModelConfig()
+
+# id -> (name, config). Ids are part of the file format: never reuse or renumber one.
+_TABLE: dict[int, tuple[str, ModelConfig]] = {
+    1: ("level-1", _BASE.with_overrides(hidden_size=128, embed_size=16)),
+    2: ("level-2", _BASE.with_overrides(hidden_size=160, embed_size=16)),
+    3: ("level-3", _BASE.with_overrides(hidden_size=192, embed_size=24)),
+    4: ("level-4", _BASE.with_overrides(hidden_size=224, embed_size=32)),
+    5: ("level-5", _BASE.with_overrides(hidden_size=256, embed_size=32)),
+    6: ("level-6", _BASE.with_overrides(hidden_size=256, embed_size=32)),
+    7: ("level-7", _BASE.with_overrides(network="lstm-att", hidden_size=256, embed_size=32)),
+    8: ("level-8", _BASE.with_overrides(network="lstm-att", hidden_size=384, embed_size=48)),
+    9: ("level-9", _BASE.with_overrides(network="lstm-att", hidden_size=512, embed_size=64)),
+    10: ("lstm", _BASE.with_overrides(network="lstm")),
+    11: ("gru", _BASE.with_overrides(network="gru")),
+    12: ("lstm-att", _BASE.with_overrides(network="lstm-att")),
+    13: ("gru-att", _BASE.with_overrides(network="gru-att")),
+    # The reference design (REFERENCE.md): a bidirectional 2-layer network re-run over the last
+    # 15 bytes at every step, 64 streams, one Adam step per step. Slow on a CPU by design.
+    20: ("seed-gru-att", ModelConfig(
+        network="seed-gru-att", batch_size=64, seq_length=15, hidden_size=1024, num_layers=2,
+        embed_size=512, learning_rate=5e-4, final_learning_rate=5e-4, beta1=0.9, beta2=0.999,
+        clip=4.0, seed=1234)),
+    21: ("seed-lstm-att", ModelConfig(
+        network="seed-lstm-att", batch_size=64, seq_length=15, hidden_size=1024, num_layers=2,
+        embed_size=512, learning_rate=5e-4, final_learning_rate=5e-4, beta1=0.9, beta2=0.999,
+        clip=4.0, seed=1234)),
+}
+
+PRESETS: dict[str, ModelConfig] = {name: cfg for name, cfg in _TABLE.values()}
+PRESET_BY_ID: dict[int, ModelConfig] = {pid: cfg for pid, (_, cfg) in _TABLE.items()}
+DEFAULT_LEVEL = 6
+LEVELS = range(1, 10)
+
+
+def preset_id(cfg: ModelConfig) -> int:
+    """The lowest id of a preset equal to cfg but for the batch size (stored on its own in every
+    header), or 0 when cfg must be stored explicitly."""
+    key = cfg.with_overrides(batch_size=0)
+    return next((pid for pid, p in PRESET_BY_ID.items() if p.with_overrides(batch_size=0) == key), 0)
+
+
+def level_preset(level: int) -> ModelConfig:
+    if level not in LEVELS:
+        raise ValueError(f"level must be 1..9, not {level!r}")
+    return PRESETS[f"level-{level}"]
+
+
+def auto_batch_size(length: int) -> int:
+    """Streams for an input of `length` bytes: few streams learn fastest, more run faster."""
+    return max(4, min(64, length // 16384))

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+# Tiny networks keep the suite fast; the coding path is the same as for the real presets.
+TINY = dict(hidden_size=16, embed_size=8, seq_length=8, batch_size=4, attention_window=4)
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def sample(n: int) -> bytes:
+    """The first n bytes of the bundled enwik5 sample."""
+    return (resources.files("rnnzip") / "data" / "enwik5").read_bytes()[:n]
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus not present")
+    return CORPUS

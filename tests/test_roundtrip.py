@@ -1,0 +1,100 @@
+"""Every byte comes back: edge-case lengths, alphabets, networks and presets."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rnnzip
+from rnnzip.engine import Layout
+from rnnzip.format import MODEL, STORED, read_header
+from rnnzip.models import NETWORKS
+import io
+
+from conftest import TINY, sample
+
+
+def roundtrip(data: bytes, **kw) -> bytes:
+    packed = rnnzip.compress(data, **{**TINY, **kw})
+    assert rnnzip.decompress(packed) == data
+    return packed
+
+
+def first_method(packed: bytes) -> int:
+    header = read_header(io.BytesIO(packed))
+    assert header is not None
+    return header.method
+
+
+@pytest.mark.parametrize("data", [b"", b"x", b"ab", bytes(range(256)), b"\x00" * 1000, b"abc" * 333],
+                         ids=["empty", "one", "two", "all-256", "zeros", "repeat"])
+def test_edge_inputs(data: bytes) -> None:
+    roundtrip(data)
+
+
+def test_random_bytes_are_stored_with_small_overhead() -> None:
+    data = os.urandom(5000)
+    packed = roundtrip(data)
+    assert first_method(packed) == STORED
+    assert len(packed) <= len(data) + 32
+
+
+def test_text_uses_the_model_and_compresses() -> None:
+    data = sample(6000)
+    packed = roundtrip(data)
+    assert first_method(packed) == MODEL
+    assert len(packed) < 0.75 * len(data)
+
+
+def test_russian_utf8() -> None:
+    data = ("Село Степанчиково и его обитатели. Фома Фомич Опискин. " * 40).encode()
+    packed = roundtrip(data)
+    assert len(packed) < len(data) / 2
+
+
+@pytest.mark.parametrize("n", [1, 3, 5, 7, 9, 101, 1023])
+def test_lengths_not_multiple_of_batch_and_more_streams_than_bytes(n: int) -> None:
+    roundtrip(sample(n), batch_size=8)
+
+
+@pytest.mark.parametrize("network", sorted(n for n in NETWORKS if not n.startswith("seed-")))
+def test_every_stateful_network(network: str) -> None:
+    roundtrip(sample(1500), model=network)
+
+
+@pytest.mark.parametrize("preset", ["seed-gru-att", "seed-lstm-att"])
+def test_reference_presets_shrunk(preset: str) -> None:
+    # The reference design's loop (window re-run, one update per step) at toy size.
+    roundtrip(sample(300), model=preset, hidden_size=16, embed_size=8, num_layers=2, batch_size=8)
+
+
+def test_default_preset_round_trips() -> None:
+    data = sample(2000)
+    packed = rnnzip.compress(data)
+    assert rnnzip.decompress(packed) == data
+
+
+def test_several_frames_and_concatenation() -> None:
+    a, b = sample(900), sample(2000)[900:]
+    packed_a = rnnzip.compress(a, block_size=400, **TINY)
+    packed_b = rnnzip.compress(b, **TINY)
+    assert rnnzip.decompress(packed_a + packed_b) == a + b
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300), st.integers(1, 9))
+def test_property_any_bytes(data: bytes, batch: int) -> None:
+    packed = rnnzip.compress(data, hidden_size=8, embed_size=4, seq_length=4, batch_size=batch)
+    assert rnnzip.decompress(packed) == data
+
+
+@given(st.integers(1, 10**7), st.integers(1, 4096))
+def test_layout_is_reproducible_from_its_batch(length: int, batch: int) -> None:
+    layout = Layout.of(length, batch)
+    assert Layout.of(length, layout.batch) == layout
+    assert layout.batch <= batch and layout.batch * layout.steps >= length
+    assert layout.active(layout.steps - 1) >= 1 and (layout.batch - 1) * layout.steps < length
