@@ -25,7 +25,8 @@ class _Trainer:
 
     def __init__(self, net: torch.nn.Module, cfg: ModelConfig, updates: int) -> None:
         self.params = list(net.parameters())
-        self.opt = torch.optim.Adam(self.params, lr=cfg.learning_rate, betas=(cfg.beta1, cfg.beta2))
+        self.opt = torch.optim.Adam(self.params, lr=cfg.learning_rate, betas=(cfg.beta1, cfg.beta2),
+                                    foreach=False, fused=True)
         self.clip, self.rates, self.done = cfg.clip, learning_rates(cfg, updates), 0
 
     def update(self, loss: torch.Tensor) -> None:

@@ -1,0 +1,25 @@
+# Every target sets up its own virtual environment, so each works on a fresh machine.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[bench,dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## compress and decompress the bundled enwik5 sample, next to gzip, bzip2 and xz
+	$(PY) -m rnnzip bench --codecs rnnzip,gzip,bzip2,xz
+
+test: $(STAMP)  ## the test suite (what CI runs)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)  ## regenerate the committed benchmark results (long)
+	benchmarks/run.sh
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,35 @@
+"""Regenerate the golden files, on purpose only: `python tests/make_golden.py`.
+
+A golden file pins the bitstream: if a change alters any byte that rnnzip writes for these
+inputs, test_format fails, and either the change is a bug or the format version must change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rnnzip
+from conftest import TINY, sample
+
+DATA = Path(__file__).parent / "data"
+
+# name -> (input, compress keyword arguments)
+CASES = {
+    "empty": (b"", {}),
+    "stored": (bytes(range(256)), TINY),
+    "tiny-lstm": (sample(1200), TINY),
+    "tiny-gru-att": (sample(1200), {**TINY, "model": "gru-att"}),
+    "level-1": (sample(1000), {"level": 1}),
+}
+
+
+def main() -> None:
+    DATA.mkdir(exist_ok=True)
+    for name, (data, kwargs) in CASES.items():
+        (DATA / f"{name}.in").write_bytes(data)
+        (DATA / f"{name}.rnz").write_bytes(rnnzip.compress(data, **kwargs))
+        print(name, len(data), "->", (DATA / f"{name}.rnz").stat().st_size)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Same input, same bytes: across processes and whatever thread count the caller set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import torch
+
+import rnnzip
+
+from conftest import TINY, sample
+
+SCRIPT = """
+import sys, torch, rnnzip
+torch.set_num_threads(int(sys.argv[1]))
+data = sys.stdin.buffer.read()
+if sys.argv[2] == "c":
+    sys.stdout.buffer.write(rnnzip.compress(data, model=sys.argv[3], **{TINY!r}))
+else:
+    sys.stdout.buffer.write(rnnzip.decompress(data))
+"""
+
+
+def in_process(threads: int, mode: str, data: bytes, model: str = "lstm-att") -> bytes:
+    code = SCRIPT.replace("{TINY!r}", repr(TINY))
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-c", code, str(threads), mode, model], input=data,
+                          capture_output=True, check=True, env=env).stdout
+
+
+def test_same_bytes_in_two_processes_and_thread_settings() -> None:
+    data = sample(2500)
+    here = rnnzip.compress(data, model="lstm-att", **TINY)
+    assert in_process(1, "c", data) == here
+    assert in_process(2, "c", data) == here
+    assert in_process(2, "d", here) == data
+
+
+def test_caller_thread_setting_does_not_matter_and_is_restored() -> None:
+    data = sample(1500)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        two = rnnzip.compress(data, model="gru", **TINY)
+        assert torch.get_num_threads() == 2
+        torch.set_num_threads(1)
+        assert rnnzip.compress(data, model="gru", **TINY) == two
+        torch.set_num_threads(2)
+        assert rnnzip.decompress(two) == data
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_global_rng_untouched() -> None:
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    rnnzip.compress(sample(300), **TINY)
+    assert torch.equal(torch.rand(3), expected)

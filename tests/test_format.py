@@ -1,0 +1,176 @@
+"""The file format as a contract: golden bitstreams, header layout, and every kind of bad input."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import rnnzip
+from rnnzip.errors import BadRnnzipFile, EnvironmentMismatch
+from rnnzip.format import MAGIC, MODEL, VERSION, pack_header, read_header
+from rnnzip.presets import PRESETS, preset_id
+
+from conftest import TINY, sample
+from make_golden import CASES
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden_bitstreams(name: str) -> None:
+    data, kwargs = CASES[name]
+    golden = (DATA / f"{name}.rnz").read_bytes()
+    assert (DATA / f"{name}.in").read_bytes() == data
+    assert rnnzip.decompress(golden) == data
+    assert rnnzip.compress(data, **kwargs) == golden, "bitstream changed: bump the format version"
+
+
+def header_of(packed: bytes):
+    header = read_header(io.BytesIO(packed))
+    assert header is not None
+    return header
+
+
+def model_frame(data: bytes = sample(800), **kw) -> bytes:
+    packed = rnnzip.compress(data, **{**TINY, **kw})
+    assert header_of(packed).method == MODEL
+    return packed
+
+
+def test_default_frame_header_is_small_and_uses_a_preset_id() -> None:
+    packed = rnnzip.compress(sample(3000))
+    header = header_of(packed)
+    size = len(packed) - header.payload_length
+    assert size < 64
+    assert preset_id(header.config) != 0
+
+
+def test_custom_parameters_are_stored_explicitly() -> None:
+    cfg = header_of(model_frame(learning_rate=0.0123, clip=0.7)).config
+    assert (cfg.learning_rate, cfg.clip, cfg.hidden_size) == (0.0123, 0.7, TINY["hidden_size"])
+
+
+def test_seed_presets_round_trip_through_the_header() -> None:
+    for name in ("seed-gru-att", "seed-lstm-att"):
+        cfg = replace(PRESETS[name], batch_size=64)
+        assert preset_id(cfg) != 0
+
+
+def test_empty_compressed_input() -> None:
+    with pytest.raises(EOFError, match="empty"):
+        rnnzip.decompress(b"")
+
+
+def test_wrong_magic() -> None:
+    with pytest.raises(BadRnnzipFile, match="not in rnnzip format"):
+        rnnzip.decompress(b"\x1f\x8b\x08\x00 this is gzip")
+
+
+@pytest.mark.parametrize("cut", [2, 5, 12, 30, -1])
+def test_truncated(cut: int) -> None:
+    packed = model_frame()
+    with pytest.raises(EOFError, match="ended"):
+        rnnzip.decompress(packed[:cut])
+
+
+def test_truncated_in_incremental_decompressor() -> None:
+    packed = model_frame()
+    d = rnnzip.RnnzipDecompressor()
+    assert d.decompress(packed[:-3]) == b""
+    with pytest.raises(EOFError):
+        d.finish()
+
+
+def test_unknown_version() -> None:
+    packed = bytearray(model_frame())
+    packed[len(MAGIC)] = VERSION + 1
+    with pytest.raises(BadRnnzipFile, match="unsupported format version"):
+        rnnzip.decompress(bytes(packed))
+
+
+def test_corrupt_header_field_is_caught_by_header_checksum() -> None:
+    packed = bytearray(model_frame())
+    packed[7] ^= 0x40  # inside the length field
+    with pytest.raises(BadRnnzipFile, match="header"):
+        rnnzip.decompress(bytes(packed))
+
+
+def test_corrupt_payload_is_caught_by_checksum() -> None:
+    packed = bytearray(model_frame())
+    packed[-9] ^= 0x01
+    with pytest.raises(BadRnnzipFile, match="corrupt"):
+        rnnzip.decompress(bytes(packed))
+
+
+def _reheader(packed: bytes, **changes) -> bytes:
+    """Rewrite a frame's header with changed fields and a valid header checksum."""
+    header = header_of(packed)
+    payload = packed[len(packed) - header.payload_length :]
+    return pack_header(replace(header, **changes)) + payload
+
+
+def test_absurd_parameters_rejected_before_allocation() -> None:
+    packed = model_frame()
+    cfg = header_of(packed).config
+    for field, value in [("hidden_size", 60000), ("num_layers", 200), ("embed_size", 5000),
+                         ("hidden_size", 4000)]:
+        forged = _reheader(packed, config=replace(cfg, **{field: value}))
+        with pytest.raises(BadRnnzipFile, match="corrupt header"):
+            rnnzip.decompress(forged)
+
+
+def test_absurd_length_rejected() -> None:
+    # a stored frame claiming 2**40 bytes, with a valid header checksum
+    body = MAGIC + bytes([VERSION, 0]) + b"\x80\x80\x80\x80\x80\x20" + struct.pack("<I", 0)
+    forged = body + struct.pack("<I", zlib.crc32(body))
+    with pytest.raises(BadRnnzipFile, match="frame length exceeds"):
+        rnnzip.decompress(forged)
+
+
+def test_lying_length_with_short_payload_is_truncation() -> None:
+    packed = model_frame()
+    header = header_of(packed)
+    forged = _reheader(packed, payload_length=header.payload_length + 1000)
+    with pytest.raises(EOFError):
+        rnnzip.decompress(forged)
+
+
+def test_environment_mismatch_is_named_before_decoding() -> None:
+    packed = model_frame()
+    env = header_of(packed).environment
+    for change, word in [({"probe": env.probe ^ 1}, "probe"), ({"capability": "AVX512"}, "capability"),
+                         ({"torch_version": (1, 0, 0)}, "torch_version")]:
+        forged = _reheader(packed, environment=replace(env, **change))
+        with pytest.raises(EnvironmentMismatch, match=word):
+            rnnzip.decompress(forged)
+
+
+def test_cuda_file_on_a_machine_without_cuda(monkeypatch) -> None:
+    packed = model_frame()
+    env = header_of(packed).environment
+    forged = _reheader(packed, environment=replace(env, device="cuda", capability="CUDA"))
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    with pytest.raises(EnvironmentMismatch, match="CUDA"):
+        rnnzip.decompress(forged)
+
+
+def test_unknown_preset_id() -> None:
+    packed = rnnzip.compress(sample(800), level=1)
+    assert preset_id(header_of(packed).config) == 1
+    body = bytearray(packed[: len(packed) - header_of(packed).payload_length - 4])
+    pid_at = len(MAGIC) + 2 + len(_uvarint_len(header_of(packed).length)) + 4
+    body[pid_at] = 250
+    forged = bytes(body) + struct.pack("<I", zlib.crc32(body)) + packed[len(body) + 4 :]
+    with pytest.raises(BadRnnzipFile, match="unknown preset id 250"):
+        rnnzip.decompress(forged)
+
+
+def _uvarint_len(value: int) -> bytes:
+    from rnnzip.format import _uvarint
+
+    return _uvarint(value)
