@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+import rnnzip  # noqa: F401  (first, so that it pins the vector ISA before any test imports torch)
+
 # Tiny networks keep the suite fast; the coding path is the same as for the real presets.
 TINY = dict(hidden_size=16, embed_size=8, seq_length=8, batch_size=4, attention_window=4)
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

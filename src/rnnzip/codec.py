@@ -41,7 +41,7 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu",
         rows = layout.to_steps(np.searchsorted(alphabet, raw).astype(np.int32))
         with coding_threads():
             predictor = make_predictor(header.config, len(alphabet), layout.steps, device)
-            run(predictor, encoder.code, layout, rows, device, progress)
+            run(predictor, encoder.code, layout, rows, progress)
     payload = encoder.finish()
     frame = pack_header(replace(header, payload_length=len(payload))) + payload
     return frame if len(frame) < len(stored) else stored
@@ -67,7 +67,7 @@ def decompress_frame(header: FrameHeader, payload: bytes, device: str = "auto",
         with coding_threads():
             predictor = make_predictor(header.config, len(header.alphabet), layout.steps, device)
             try:
-                run(predictor, decoder.code, layout, rows, device, progress)
+                run(predictor, decoder.code, layout, rows, progress)
             except (ValueError, RuntimeError) as e:  # the range decoder rejects corrupt data
                 raise BadRnnzipFile(f"corrupt payload ({e})") from None
         alphabet = np.frombuffer(header.alphabet, dtype=np.uint8)

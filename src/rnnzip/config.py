@@ -17,14 +17,17 @@ class ModelConfig:
                                      #    for window networks, the window length
     hidden_size: int = 256           # recurrent state width H
     num_layers: int = 1              # stacked recurrent layers L
-    embed_size: int = 32             # byte embedding width E
+    embed_size: int = 64             # byte embedding width E
     attention_window: int = 16       # W: top-layer outputs attended to (attention networks only)
     learning_rate: float = 1e-2      # Adam learning rate at the start of a frame
-    final_learning_rate: float = 3e-3  # reached at the frame's last training step (geometric decay)
+    final_learning_rate: float = 2e-3  # reached at the frame's last training step (geometric decay)
     beta1: float = 0.0               # Adam betas; beta1 = 0 as in tensorflow-compress
     beta2: float = 0.9999
     clip: float = 1.0                # gradient norm clip
     seed: int = 1234                 # weight initialisation seed
+    context_order: int = 0           # hybrid: context models of orders 1..N (0 = none)
+    table_bits: int = 18             # hybrid: log2 rows of each hashed context table (orders > 2)
+    match_min: int = 0               # hybrid: match model's minimum context length (0 = none)
 
     def with_overrides(self, **overrides: Any) -> ModelConfig:
         """A copy with the non-None overrides applied (the CLI passes None for unset options)."""
@@ -42,6 +45,8 @@ MAX_WIDTH = 4096
 MAX_LAYERS = 8
 MAX_WINDOW = 1024
 MAX_PARAMETERS = 60_000_000   # the seed-lstm-att preset has about 39 million
+MAX_ORDER = 8
+MAX_TABLE_BYTES = 1 << 30
 
 
 def estimated_parameters(cfg: ModelConfig, vocab: int = 256) -> int:
@@ -59,7 +64,8 @@ def estimated_parameters(cfg: ModelConfig, vocab: int = 256) -> int:
 
 def validate(cfg: ModelConfig) -> ModelConfig:
     """Raise RnnzipError naming the first field outside its limits; return cfg otherwise."""
-    from .models import NETWORKS  # late import: models import torch
+    from .models import NETWORKS  # late imports: models import torch
+    from .predictors.context import ContextModels
 
     checks = [
         ("network", cfg.network in NETWORKS, f"one of {', '.join(sorted(NETWORKS))}"),
@@ -75,6 +81,9 @@ def validate(cfg: ModelConfig) -> ModelConfig:
         ("beta2", 0 <= cfg.beta2 < 1, "in [0, 1)"),
         ("clip", 0 < cfg.clip <= 1e6 and math.isfinite(cfg.clip), "in (0, 1e6]"),
         ("seed", 0 <= cfg.seed < 2**32, "0..2**32-1"),
+        ("context_order", 0 <= cfg.context_order <= MAX_ORDER, f"0..{MAX_ORDER}"),
+        ("table_bits", 10 <= cfg.table_bits <= 24, "10..24"),
+        ("match_min", cfg.match_min == 0 or 2 <= cfg.match_min <= 8, "0 or 2..8"),
     ]
     for name, ok, allowed in checks:
         if not ok:
@@ -82,4 +91,7 @@ def validate(cfg: ModelConfig) -> ModelConfig:
     params = estimated_parameters(cfg)
     if params > MAX_PARAMETERS:
         raise RnnzipError(f"network too large: about {params:,} parameters (limit {MAX_PARAMETERS:,})")
+    tables = ContextModels.memory_bytes(cfg.context_order, cfg.table_bits, 256)
+    if tables > MAX_TABLE_BYTES:
+        raise RnnzipError(f"context tables too large: {tables >> 20:,} MiB (limit {MAX_TABLE_BYTES >> 20:,})")
     return cfg

@@ -46,14 +46,14 @@ class Layout:
 
 class Predictor(Protocol):
     def probabilities(self) -> torch.Tensor: ...
-    def observe(self, symbols: torch.Tensor, active: int) -> None: ...
+    def observe(self, coded: np.ndarray, active: int) -> None: ...
 
 
 # (the active streams' symbols, known when encoding; their probabilities) -> the coded symbols
 CodeStep = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def run(predictor: Predictor, code: CodeStep, layout: Layout, rows: np.ndarray, device: str,
+def run(predictor: Predictor, code: CodeStep, layout: Layout, rows: np.ndarray,
         progress: Callable[[int], None] | None = None) -> None:
     """Step through the block; `rows` (steps, batch) holds the symbols when encoding and
     receives them when decoding."""
@@ -61,6 +61,6 @@ def run(predictor: Predictor, code: CodeStep, layout: Layout, rows: np.ndarray, 
         active = layout.active(t)
         probs = coder_probabilities(predictor.probabilities()[:active].cpu().numpy())
         rows[t, :active] = code(rows[t, :active], probs)
-        predictor.observe(torch.from_numpy(rows[t]).to(device, torch.long), active)
+        predictor.observe(rows[t], active)
         if progress is not None:
             progress(active)

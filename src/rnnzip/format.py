@@ -26,7 +26,7 @@ MAX_FRAME_LENGTH = 1 << 30  # original bytes in one frame
 _CHUNK = 1 << 20  # payloads are read in chunks, so a lying length cannot allocate at once
 
 # The explicit hyperparameter block of a custom (non-preset) configuration.
-_CONFIG = struct.Struct("<BIHHBHHddddd")
+_CONFIG = struct.Struct("<BIHHBHHdddddBBB")
 _ENV = struct.Struct("<BBBBBBI")  # torch major, minor, patch, capability, device, threads, probe
 
 
@@ -72,7 +72,7 @@ def pack_header(h: FrameHeader) -> bytes:
             out += _CONFIG.pack(
                 NETWORKS[cfg.network].id, cfg.seed, cfg.seq_length, cfg.hidden_size, cfg.num_layers,
                 cfg.embed_size, cfg.attention_window, cfg.learning_rate, cfg.final_learning_rate,
-                cfg.beta1, cfg.beta2, cfg.clip,
+                cfg.beta1, cfg.beta2, cfg.clip, cfg.context_order, cfg.table_bits, cfg.match_min,
             )
         out += _uvarint(cfg.batch_size) + _alphabet_map(h.alphabet)
         env = h.environment
@@ -143,8 +143,9 @@ def read_header(stream: BinaryIO) -> FrameHeader | None:
         if values[0] not in NETWORK_BY_ID:
             raise BadRnnzipFile(f"corrupt header: unknown network id {values[0]}")
         names = ["seed", "seq_length", "hidden_size", "num_layers", "embed_size", "attention_window",
-                 "learning_rate", "final_learning_rate", "beta1", "beta2", "clip"]
-        config = ModelConfig(network=NETWORK_BY_ID[values[0]], **dict(zip(names, values[1:12])))
+                 "learning_rate", "final_learning_rate", "beta1", "beta2", "clip", "context_order",
+                 "table_bits", "match_min"]
+        config = ModelConfig(network=NETWORK_BY_ID[values[0]], **dict(zip(names, values[1:])))
     elif pid in PRESET_BY_ID:
         config = PRESET_BY_ID[pid]
     else:

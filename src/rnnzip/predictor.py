@@ -6,11 +6,13 @@ symbols, and hands them back with `observe`, which may train the network.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .config import ModelConfig
 from .models import NETWORKS
+from .predictors.side import SideModels
 
 
 def learning_rates(cfg: ModelConfig, updates: int) -> list[float]:
@@ -46,11 +48,14 @@ def _build(cfg: ModelConfig, vocab: int, device: str) -> torch.nn.Module:
 
 class StatefulPredictor:
     """A recurrent network carried from step to step; every T steps one truncated-BPTT update
-    over the last T steps of all streams, re-run from the state saved at the window's start."""
+    over the last T steps of all streams, re-run from the state saved at the window's start.
+    With side models (context_order > 0), the network's prediction is mixed with theirs; the
+    network still trains on its own loss."""
 
     def __init__(self, cfg: ModelConfig, vocab: int, steps: int, device: str) -> None:
         self.net = _build(cfg, vocab, device)
-        batch, self.T = cfg.batch_size, cfg.seq_length
+        batch, self.T, self.device = cfg.batch_size, cfg.seq_length, device
+        self.side = SideModels(cfg, vocab, batch, steps, device) if cfg.context_order else None
         self.trainer = _Trainer(self.net, cfg, steps // self.T)
         self.steps_left = steps
         self.state = self.saved = self.net.initial_state(batch, device)
@@ -64,10 +69,16 @@ class StatefulPredictor:
     @torch.no_grad()
     def probabilities(self) -> torch.Tensor:
         logits, self.next_state = self.net(self.x, self.state)
-        return torch.softmax(logits[0], dim=-1)  # (B, V)
+        if self.side is not None:
+            logits = self.side.mix(torch.log_softmax(logits[0], dim=-1)).unsqueeze(0)
+        self.probs = torch.softmax(logits[0], dim=-1)  # (B, V)
+        return self.probs
 
-    def observe(self, symbols: torch.Tensor, active: int) -> None:
+    def observe(self, coded: np.ndarray, active: int) -> None:
+        symbols = torch.from_numpy(coded).to(self.device, torch.long)
         self.state = self.next_state
+        if self.side is not None:
+            self.side.update(coded, active, self.probs, symbols)
         self.inputs[self.t] = self.x[0]
         self.targets[self.t] = symbols
         self.mask[self.t] = self.streams < active
@@ -102,7 +113,8 @@ class WindowPredictor:
         self.logits = self.net(self.windows)  # (B, padded V), kept for the update
         return torch.softmax(self.logits.detach()[:, : self.vocab], dim=-1)
 
-    def observe(self, symbols: torch.Tensor, active: int) -> None:
+    def observe(self, coded: np.ndarray, active: int) -> None:
+        symbols = torch.from_numpy(coded).to(self.device, torch.long)
         if self.windows is None:
             self.windows = symbols.view(-1, 1).repeat(1, self.W)
             return

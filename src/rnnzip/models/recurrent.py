@@ -31,7 +31,7 @@ class RecurrentState:
 class RecurrentNet(nn.Module):
     def __init__(self, cell: str, vocab: int, cfg: ModelConfig, attention: bool) -> None:
         super().__init__()
-        self.cell, self.vocab, self.hidden = cell, vocab, cfg.hidden_size
+        self.cell, self.vocab, self.width = cell, vocab, cfg.hidden_size
         self.layers = cfg.num_layers
         self.embed = nn.Embedding(vocab + 1, cfg.embed_size)  # index `vocab` = start of stream
         rnn = nn.LSTM if cell == "lstm" else nn.GRU
@@ -46,28 +46,37 @@ class RecurrentNet(nn.Module):
         return self.vocab
 
     def initial_state(self, batch: int, device: str) -> RecurrentState:
-        h = torch.zeros(self.layers, batch, self.hidden, device=device)
+        h = torch.zeros(self.layers, batch, self.width, device=device)
         rnn = (h, torch.zeros_like(h)) if self.cell == "lstm" else h
-        memory = torch.zeros(batch, self.window - 1, self.hidden, device=device) if self.window else None
+        memory = torch.zeros(batch, self.window - 1, self.width, device=device) if self.window else None
         return RecurrentState(rnn, memory)
 
     def forward(self, x: torch.Tensor, state: RecurrentState) -> tuple[torch.Tensor, RecurrentState]:
         """x: (T, B) symbols -> logits (T, B, V) and the state after the last step."""
+        y, state = self.hidden(x, state)
+        return self.out(y), state
+
+    def hidden(self, x: torch.Tensor, state: RecurrentState) -> tuple[torch.Tensor, RecurrentState]:
+        """x: (T, B) symbols -> the output layer's input (T, B, H or 2H) and the next state."""
         if x.shape[0] == 1 and not torch.is_grad_enabled():
             y, rnn_state = self._step(self.embed(x[0]), state.rnn)
         else:
             y, rnn_state = self.rnn(self.embed(x), state.rnn)  # (T, B, H)
         if not self.window:
-            return self.out(y), RecurrentState(rnn_state, None)
+            return y, RecurrentState(rnn_state, None)
         assert state.memory is not None
         ys = y.transpose(0, 1)  # (B, T, H)
         history = torch.cat([state.memory, ys], dim=1)  # (B, W-1+T, H)
-        windows = history.unfold(1, self.window, 1)  # (B, T, H, W): outputs t-W+1..t
-        query = self.query(ys) / math.sqrt(self.hidden)  # (B, T, H)
-        weights = torch.softmax(torch.einsum("bthw,bth->btw", windows, query), dim=-1)
-        context = torch.einsum("btw,bthw->bth", weights, windows)  # (B, T, H)
-        logits = self.out(torch.cat([ys, context], dim=-1)).transpose(0, 1)  # (T, B, V)
-        return logits, RecurrentState(rnn_state, history[:, history.shape[1] - self.window + 1 :])
+        query = self.query(ys) / math.sqrt(self.width)  # (B, T, H)
+        scores = torch.bmm(query, history.transpose(1, 2))  # (B, T, W-1+T)
+        steps = ys.shape[1]
+        if steps > 1:  # output t attends to history positions t..t+W-1 only
+            pos = torch.arange(history.shape[1], device=x.device)
+            t = torch.arange(steps, device=x.device).unsqueeze(1)
+            scores = scores.masked_fill((pos < t) | (pos > t + self.window - 1), float("-inf"))
+        context = torch.bmm(torch.softmax(scores, dim=-1), history)  # (B, T, H)
+        y = torch.cat([ys, context], dim=-1).transpose(0, 1)  # (T, B, 2H)
+        return y, RecurrentState(rnn_state, history[:, history.shape[1] - self.window + 1 :])
 
     def _step(self, x: torch.Tensor, state: torch.Tensor | tuple[torch.Tensor, torch.Tensor]
               ) -> tuple[torch.Tensor, torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates the committed results in benchmarks/results/ (about an hour on our 2-core machine).
+# Usage: benchmarks/run.sh [enwik5|seed|corpus|all]   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+OUT=benchmarks/results
+CORPUS=${CORPUS:-../shared/corpus}
+mkdir -p "$OUT"
+what=${1:-all}
+bench() { "$PY" -m rnnzip bench "$@"; }
+
+if [[ $what == enwik5 || $what == all ]]; then
+  # every codec, every rnnzip level and network
+  bench "$CORPUS/enwik/enwik5" --codecs rnnzip,gzip,bzip2,xz,zstd,brotli,ppmd6,ppmd8 \
+    --presets 1,2,3,4,5,6,7,8,9,lstm,gru,lstm-att,gru-att \
+    --out "$OUT/enwik5.md" --plot "$OUT/enwik5.png" > /dev/null
+fi
+if [[ $what == seed || $what == all ]]; then
+  # the reference design runs at about 30 bytes/s on a CPU: its presets on the first 5,000 bytes
+  bench "$CORPUS/enwik/enwik5" --limit 5000 --codecs rnnzip,gzip,ppmd8 \
+    --presets lstm-att,gru-att,seed-gru-att,seed-lstm-att --out "$OUT/enwik5-first-5000.md" > /dev/null
+fi
+if [[ $what == corpus || $what == all ]]; then
+  files=()
+  for f in alice29.txt asyoulik.txt cp.html fields.c grammar.lsp lcet10.txt plrabn12.txt xargs.1; do
+    files+=("$CORPUS/canterbury/$f"); done
+  for f in bib book1 book2 news paper1 paper2 paper3 paper4 paper5 paper6 progc progl progp trans; do
+    files+=("$CORPUS/calgary/$f"); done
+  files+=("$CORPUS/enwik/enwik6" "$CORPUS/ru/dostoevsky_selo_stepanchikovo.txt")
+  bench "${files[@]}" --codecs rnnzip,gzip,bzip2,xz,zstd,brotli,ppmd6,ppmd8 \
+    --out "$OUT/corpus.md" --plot "$OUT/corpus.png" > /dev/null
+fi
