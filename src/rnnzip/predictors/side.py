@@ -18,7 +18,7 @@ class SideModels:
     def __init__(self, cfg: ModelConfig, vocab: int, batch: int, steps: int, device: str) -> None:
         self.context = ContextModels(cfg.context_order, cfg.table_bits, vocab, batch)
         self.match = MatchModel(cfg.match_min, batch, steps) if cfg.match_min else None
-        self.mixer = Mixer(cfg.context_order, self.match is not None, MIXER_RATE, device)
+        self.mixer = Mixer(cfg.context_order, self.match is not None, vocab, MIXER_RATE, device)
         self.device = device
 
     def mix(self, network_logp: torch.Tensor) -> torch.Tensor:
@@ -32,7 +32,8 @@ class SideModels:
             expected, length = (torch.from_numpy(a).to(self.device) for a in self.match.features())
             hit = torch.zeros_like(network_logp).scatter_(1, expected.unsqueeze(1), 1.0)
             features.append((hit * (length > 0).unsqueeze(1)).unsqueeze(1))
-        return self.mixer.logits(torch.cat(features, dim=1), seen, length)
+        previous = torch.from_numpy((self.context.history & np.uint64(0xFF)).astype(np.int64)).to(self.device)
+        return self.mixer.logits(torch.cat(features, dim=1), seen, previous, length)
 
     def update(self, coded: np.ndarray, active: int, probs: torch.Tensor, symbols: torch.Tensor) -> None:
         self.mixer.learn(probs, symbols, active)
