@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import rnnzip
-from conftest import TINY, sample
+from conftest import TINY, TINY_HYBRID, sample
 
 DATA = Path(__file__).parent / "data"
 
@@ -19,6 +19,7 @@ CASES = {
     "stored": (bytes(range(256)), TINY),
     "tiny-lstm": (sample(1200), TINY),
     "tiny-gru-att": (sample(1200), {**TINY, "model": "gru-att"}),
+    "tiny-hybrid": (sample(2500), TINY_HYBRID),
     "level-1": (sample(1000), {"level": 1}),
 }
 

@@ -10,21 +10,21 @@ import torch
 
 import rnnzip
 
-from conftest import TINY, sample
+from conftest import TINY, TINY_HYBRID, sample
 
 SCRIPT = """
 import sys, torch, rnnzip
 torch.set_num_threads(int(sys.argv[1]))
 data = sys.stdin.buffer.read()
 if sys.argv[2] == "c":
-    sys.stdout.buffer.write(rnnzip.compress(data, model=sys.argv[3], **{TINY!r}))
+    sys.stdout.buffer.write(rnnzip.compress(data, model=sys.argv[3], **{TINY_HYBRID!r}))
 else:
     sys.stdout.buffer.write(rnnzip.decompress(data))
 """
 
 
 def in_process(threads: int, mode: str, data: bytes, model: str = "lstm-att") -> bytes:
-    code = SCRIPT.replace("{TINY!r}", repr(TINY))
+    code = SCRIPT.replace("{TINY_HYBRID!r}", repr(TINY_HYBRID))
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run([sys.executable, "-c", code, str(threads), mode, model], input=data,
                           capture_output=True, check=True, env=env).stdout
@@ -32,7 +32,7 @@ def in_process(threads: int, mode: str, data: bytes, model: str = "lstm-att") ->
 
 def test_same_bytes_in_two_processes_and_thread_settings() -> None:
     data = sample(2500)
-    here = rnnzip.compress(data, model="lstm-att", **TINY)
+    here = rnnzip.compress(data, model="lstm-att", **TINY_HYBRID)
     assert in_process(1, "c", data) == here
     assert in_process(2, "c", data) == here
     assert in_process(2, "d", here) == data

@@ -15,7 +15,7 @@ from rnnzip.format import MODEL, STORED, read_header
 from rnnzip.models import NETWORKS
 import io
 
-from conftest import TINY, sample
+from conftest import TINY, TINY_HYBRID, sample
 
 
 def roundtrip(data: bytes, **kw) -> bytes:
@@ -66,6 +66,20 @@ def test_every_stateful_network(network: str) -> None:
     roundtrip(sample(1500), model=network)
 
 
+@pytest.mark.parametrize("network", ["lstm", "gru-att"])
+@pytest.mark.parametrize("data", [sample(3000), ("Фома Фомич " * 200).encode(), b"ab" * 700 + bytes(range(256))],
+                         ids=["text", "russian", "repeats"])
+def test_hybrid_side_models(network: str, data: bytes) -> None:
+    roundtrip(data, model=network, **{k: v for k, v in TINY_HYBRID.items() if k not in TINY})
+
+
+def test_hybrid_beats_network_alone() -> None:
+    data = sample(8000)
+    alone = len(rnnzip.compress(data, **TINY, context_order=0, match_min=0))
+    hybrid = len(rnnzip.compress(data, **TINY_HYBRID))
+    assert hybrid < 0.9 * alone
+
+
 @pytest.mark.parametrize("preset", ["seed-gru-att", "seed-lstm-att"])
 def test_reference_presets_shrunk(preset: str) -> None:
     # The reference design's loop (window re-run, one update per step) at toy size.
@@ -86,9 +100,10 @@ def test_several_frames_and_concatenation() -> None:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=300), st.integers(1, 9))
-def test_property_any_bytes(data: bytes, batch: int) -> None:
-    packed = rnnzip.compress(data, hidden_size=8, embed_size=4, seq_length=4, batch_size=batch)
+@given(st.binary(max_size=300), st.integers(1, 9), st.sampled_from([0, 3]))
+def test_property_any_bytes(data: bytes, batch: int, orders: int) -> None:
+    packed = rnnzip.compress(data, hidden_size=8, embed_size=4, seq_length=4, batch_size=batch,
+                             context_order=orders, table_bits=10, match_min=3 if orders else 0)
     assert rnnzip.decompress(packed) == data
 
 

@@ -1,0 +1,71 @@
+"""The side models on their own: counts, interpolated distributions, hashing, matches."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnzip.predictors.context import ContextModels
+from rnnzip.predictors.match import MatchModel
+
+
+def feed(model, symbols: np.ndarray) -> list:
+    """Step a model through rows of symbols (steps, B); collect its features before each step."""
+    seen = []
+    for row in symbols:
+        seen.append(tuple(np.copy(a) for a in model.features()))
+        model.update(row.astype(np.int32), len(row)) if isinstance(model, ContextModels) else model.update(row)
+    return seen
+
+
+def test_context_distributions_are_normalised_and_learn() -> None:
+    vocab = 5
+    cm = ContextModels(orders=4, table_bits=10, vocab=vocab, batch=2)
+    rows = np.array([[1, 2], [3, 2], [1, 2], [3, 2]] * 20)  # stream 0 alternates 1,3; stream 1 is all 2
+    features = feed(cm, rows)
+    probs, totals = features[-1]
+    assert probs.shape == (2, 5, vocab) and totals.shape == (2, 4)
+    np.testing.assert_allclose(probs.sum(axis=2), 1.0, rtol=1e-5)
+    assert (probs > 0).all()
+    # after many repetitions the high orders are confident; order 0 only knows the frequencies
+    assert probs[0, 4, 3] > 0.9 and probs[1, 4, 2] > 0.9  # the last row is [3, 2]
+    assert probs[0, 0, 1] < 0.5
+    assert totals[1, 0] > 30
+
+
+def test_counts_are_halved_not_overflowed() -> None:
+    cm = ContextModels(orders=1, table_bits=10, vocab=2, batch=1)
+    feed(cm, np.zeros((600, 1)))
+    assert 0 < cm.table[0, 0] <= 255 and cm.table[0, 1] == 0
+
+
+def test_hashed_rows_are_tagged_and_reset_on_collision() -> None:
+    cm = ContextModels(orders=3, table_bits=10, vocab=256, batch=1)
+    rng = np.random.default_rng(1)
+    feed(cm, rng.integers(0, 256, (3000, 1)))
+    hashed = cm.tags[cm.hashed_base :]
+    assert (hashed[hashed != 0] & 1).all()  # every used hashed row carries an odd tag
+    # a row's counts belong to one context only: no row has accumulated thousands of events
+    assert cm.table[cm.hashed_base :].astype(int).sum(axis=1).max() < 50
+
+
+def test_context_models_are_deterministic() -> None:
+    rows = np.random.default_rng(2).integers(0, 7, (300, 3))
+    a, b = (feed(ContextModels(5, 10, 7, 3), rows) for _ in range(2))
+    assert all(np.array_equal(x, y) for fa, fb in zip(a, b) for x, y in zip(fa, fb))
+
+
+def test_match_model_predicts_repeats_and_never_reads_ahead() -> None:
+    steps, batch = 200, 2
+    period = np.arange(20) % 7 + np.arange(20) // 7
+    stream0 = np.tile(period, steps // 20)
+    stream1 = np.random.default_rng(3).integers(0, 9, steps)
+    mm = MatchModel(min_length=4, batch=batch, steps=steps)
+    hits = 0
+    for t in range(steps):
+        expected, length = (np.copy(a) for a in mm.features())
+        valid = mm.pointer >= 0
+        assert (mm.pointer[valid] % steps <= t - 1).all() or t == 0  # only coded symbols
+        if t >= 40:
+            hits += expected[0] == stream0[t] and length[0] > 0
+        mm.update(np.array([stream0[t], stream1[t]], dtype=np.int32))
+    assert hits == steps - 40  # after two periods, stream 0 is always predicted
