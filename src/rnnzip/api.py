@@ -16,6 +16,7 @@ from .config import ModelConfig, validate
 from .errors import RnnzipError
 from .format import read_header
 from .numerics import resolve_device
+from .parallel import compress_stream, decompress_stream
 from .presets import DEFAULT_LEVEL, PRESETS, level_preset
 
 DEFAULT_BLOCK_SIZE = 4 << 20  # bytes per frame
@@ -121,20 +122,25 @@ class RnnzipDecompressor:
 
 
 def compress(data: bytes | bytearray | memoryview, level: int | None = None, *, model: str | None = None,
-             device: str = "cpu", block_size: int = DEFAULT_BLOCK_SIZE, **params: Any) -> bytes:
-    """Compress `data`; `level` 1-9 (default 6) or `model` picks the preset, `params` override it."""
-    c = RnnzipCompressor(level, model=model, device=device, block_size=block_size, **params)
-    return c.compress(data) + c.flush()
+             device: str = "cpu", block_size: int = DEFAULT_BLOCK_SIZE, threads: int = 1,
+             **params: Any) -> bytes:
+    """Compress `data`; `level` 1-9 (default 6) or `model` picks the preset, `params` override it.
+    With threads > 1, blocks are coded by that many worker processes (same output)."""
+    if not 1 <= block_size <= MAX_BLOCK_SIZE:
+        raise ValueError(f"block_size must be 1..{MAX_BLOCK_SIZE}")
+    config = make_config(level, model, **params)
+    out = io.BytesIO()
+    compress_stream(io.BytesIO(data), out, config, block_size, threads, resolve_device(device))
+    return out.getvalue()
 
 
-def decompress(data: bytes | bytearray | memoryview, *, device: str = "auto") -> bytes:
+def decompress(data: bytes | bytearray | memoryview, *, device: str = "auto", threads: int = 1) -> bytes:
     """Decompress one or more concatenated rnnzip frames."""
     if not data:
         raise EOFError("compressed data is empty")
-    out = bytearray()
-    for header, payload in iter_frames(io.BytesIO(data)):
-        out += decompress_frame(header, payload, device)
-    return bytes(out)
+    out = io.BytesIO()
+    decompress_stream(io.BytesIO(data), out, threads, device)
+    return out.getvalue()
 
 
 class _FrameReader(io.RawIOBase):

@@ -12,11 +12,13 @@ import tempfile
 from typing import BinaryIO, Iterator
 
 from . import __version__
-from .api import DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, RnnzipCompressor, RnnzipDecompressor
+from .api import DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, make_config
 from .codec import iter_frames
 from .config import ModelConfig
 from .errors import RnnzipError
 from .format import STORED
+from .numerics import resolve_device
+from .parallel import compress_stream, decompress_stream, default_threads
 from .presets import DEFAULT_LEVEL, PRESETS
 
 SUFFIX = ".rnz"
@@ -56,11 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compress on this device (default cpu); decompress on the file's (default auto)")
     p.add_argument("--block-size", type=_size, default=DEFAULT_BLOCK_SIZE,
                    help=f"bytes per independent frame (default {DEFAULT_BLOCK_SIZE >> 20}M; K/M/G suffixes)")
+    p.add_argument("-T", "--threads", type=int, default=0, metavar="N",
+                   help="worker processes, one frame each (default 0: all cores); output is the same for any N")
     hp = p.add_argument_group("hyperparameters (override the preset)")
     for field, kind in [("batch_size", int), ("seq_length", int), ("hidden_size", int),
                         ("num_layers", int), ("embed_size", int), ("attention_window", int),
                         ("learning_rate", float), ("final_learning_rate", float), ("beta1", float),
-                        ("beta2", float), ("clip", float), ("seed", int)]:
+                        ("beta2", float), ("clip", float), ("seed", int), ("context_order", int),
+                        ("table_bits", int), ("match_min", int)]:
         hp.add_argument("--" + field.replace("_", "-"), dest=field, type=kind, metavar=kind.__name__.upper())
     return p
 
@@ -86,18 +91,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.action = args.action or "compress"
     params = {f: getattr(args, f) for f in ModelConfig.__dataclass_fields__ if getattr(args, f, None) is not None}
-    try:
-        compressor_options = dict(level=args.level, model=args.model, device=args.device or "cpu",
-                                  block_size=args.block_size, **params)
-        if args.action == "compress":
-            RnnzipCompressor(**compressor_options)  # reject bad options once, before any file
+    if args.threads < 0:
+        parser.error("--threads must be >= 0")
+    args.threads = args.threads or default_threads()
+    try:  # reject bad options once, before any file
+        config = make_config(args.level, args.model, **params)
+        device = resolve_device(args.device or "cpu") if args.action == "compress" else args.device or "auto"
     except (ValueError, RnnzipError) as e:
         parser.error(str(e))
     files = args.files or ["-"]
     status = 0
     for name in files:
         try:
-            _process(name, args, compressor_options)
+            _process(name, args, config, device)
         except UserError as e:
             _say(args, f"rnnzip: {e}", error=True)
             status = 1
@@ -121,7 +127,7 @@ def _say(args: argparse.Namespace, message: str, error: bool = False) -> None:
         print(message, file=sys.stderr)
 
 
-def _process(name: str, args: argparse.Namespace, options: dict) -> None:
+def _process(name: str, args: argparse.Namespace, config: ModelConfig, device: str) -> None:
     if name != "-":
         if os.path.isdir(name):
             raise UserError(f"{name}: is a directory -- ignored")
@@ -141,44 +147,24 @@ def _process(name: str, args: argparse.Namespace, options: dict) -> None:
         with _progress(args, name, total) as progress:
             if output is None:
                 sink = None if args.action == "test" else sys.stdout.buffer
-                counts = _run(args, options, src, sink, progress)
+                counts = _run(args, config, device, src, sink, progress)
                 if sink is not None:
                     sink.flush()
             else:
                 with _atomic_output(output, like=name) as dst:
-                    counts = _run(args, options, src, dst, progress)
+                    counts = _run(args, config, device, src, dst, progress)
     _report(args, name, output, *counts)
     if output and not args.keep:
         os.remove(name)
 
 
-def _run(args: argparse.Namespace, options: dict, src: BinaryIO, dst: BinaryIO | None,
+def _run(args: argparse.Namespace, config: ModelConfig, device: str, src: BinaryIO, dst: BinaryIO | None,
          progress) -> tuple[int, int]:
     """Stream src through the (de)compressor into dst; returns (bytes in, bytes out)."""
-    n_in = n_out = 0
     if args.action == "compress":
-        coder = RnnzipCompressor(progress=progress, **options)
-        step, finish = coder.compress, coder.flush
-    else:
-        decoder = RnnzipDecompressor(device=args.device or "auto", progress=progress)
-        step = decoder.decompress
-
-        def finish() -> bytes:
-            if n_in == 0:
-                raise EOFError("empty input, not in rnnzip format")
-            decoder.finish()
-            return b""
-    while chunk := src.read(_CHUNK):
-        n_in += len(chunk)
-        out = step(chunk)
-        n_out += len(out)
-        if dst is not None:
-            dst.write(out)
-    out = finish()
-    n_out += len(out)
-    if dst is not None:
-        dst.write(out)
-    return n_in, n_out
+        assert dst is not None
+        return compress_stream(src, dst, config, args.block_size, args.threads, device, progress)
+    return decompress_stream(src, dst, args.threads, device, progress)
 
 
 def _output_name(name: str, args: argparse.Namespace) -> str:

@@ -1,0 +1,169 @@
+"""Streams of frames, coded by N single-threaded worker processes, written in input order.
+
+Frames are independent, so N workers scale with the cores and the output is the same bytes
+whatever N is. Memory stays bounded: at most 2N blocks are in flight, whatever the input size.
+A one-block input is coded in this process, without starting workers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import queue
+from collections import deque
+from typing import Any, BinaryIO, Callable, Iterator
+
+from .codec import compress_block, decompress_frame, iter_frames
+from .config import ModelConfig
+
+Progress = Callable[[int], None]
+Job = tuple[Callable[..., bytes], tuple[Any, ...]]
+_REPORT_EVERY = 1 << 16  # bytes between progress messages from a worker
+
+_progress_queue: Any = None  # set in each worker process
+
+
+def default_threads() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _init_worker(progress_queue: Any) -> None:
+    global _progress_queue
+    _progress_queue = progress_queue
+
+
+class _Reporter:
+    """Progress callback inside a worker: batches byte counts into queue messages."""
+
+    def __init__(self) -> None:
+        self.pending = 0
+
+    def __call__(self, n: int) -> None:
+        self.pending += n
+        if self.pending >= _REPORT_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending and _progress_queue is not None:
+            _progress_queue.put(self.pending)
+        self.pending = 0
+
+
+def _compress_job(block: bytes, cfg: ModelConfig, device: str) -> bytes:
+    reporter = _Reporter()
+    try:
+        return compress_block(block, cfg, device, reporter)
+    finally:
+        reporter.flush()
+
+
+def _decompress_job(header: Any, payload: bytes, device: str) -> bytes:
+    reporter = _Reporter()
+    try:
+        return decompress_frame(header, payload, device, reporter)
+    finally:
+        reporter.flush()
+
+
+def run_ordered(jobs: Iterator[Job], threads: int, progress: Progress | None) -> Iterator[bytes]:
+    """Results of the jobs in order: inline for one thread or one job, else on worker processes."""
+    first = next(jobs, None)
+    second = next(jobs, None) if first is not None else None
+    if first is None:
+        return
+    if second is None or threads <= 1:
+        for fn, args in [first] + ([second] if second else []):
+            yield _inline(fn, args, progress)
+        for fn, args in jobs:
+            yield _inline(fn, args, progress)
+        return
+    context = multiprocessing.get_context("spawn")  # never fork a process that runs torch
+    updates = context.Queue()
+    pool = context.Pool(threads, initializer=_init_worker, initargs=(updates,))
+    try:
+        pending: deque = deque()
+        for fn, args in itertools.chain([first, second], jobs):
+            pending.append(pool.apply_async(fn, args))
+            while len(pending) >= 2 * threads:
+                yield _wait(pending.popleft(), updates, progress)
+        while pending:
+            yield _wait(pending.popleft(), updates, progress)
+        pool.close()
+    except BaseException:
+        pool.terminate()  # a failed frame or Ctrl-C: stop every worker now
+        raise
+    finally:
+        pool.join()
+        _drain(updates, progress)
+
+
+def _inline(fn: Callable[..., bytes], args: tuple[Any, ...], progress: Progress | None) -> bytes:
+    inner = {_compress_job: compress_block, _decompress_job: decompress_frame}[fn]
+    return inner(*args, progress)
+
+
+def _wait(result: Any, updates: Any, progress: Progress | None) -> bytes:
+    while not result.ready():
+        result.wait(0.2)
+        _drain(updates, progress)
+    return result.get()
+
+
+def _drain(updates: Any, progress: Progress | None) -> None:
+    while True:
+        try:
+            n = updates.get_nowait()
+        except (queue.Empty, OSError, ValueError):
+            return
+        if progress is not None:
+            progress(n)
+
+
+def compress_stream(src: BinaryIO, dst: BinaryIO, cfg: ModelConfig, block_size: int, threads: int,
+                    device: str = "cpu", progress: Progress | None = None) -> tuple[int, int]:
+    """Compress src into dst block by block; returns (bytes read, bytes written)."""
+    counts = [0, 0]
+
+    def jobs() -> Iterator[Job]:
+        block = src.read(block_size)  # an empty input still makes one (empty) frame
+        while True:
+            counts[0] += len(block)
+            yield _compress_job, (block, cfg, device)
+            block = src.read(block_size)
+            if not block:
+                return
+
+    for frame in run_ordered(jobs(), threads, progress):
+        dst.write(frame)
+        counts[1] += len(frame)
+    return counts[0], counts[1]
+
+
+class _CountingReader:
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.count = raw, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.count += len(data)
+        return data
+
+
+def decompress_stream(src: BinaryIO, dst: BinaryIO | None, threads: int, device: str = "auto",
+                      progress: Progress | None = None) -> tuple[int, int]:
+    """Decompress every frame of src into dst (None: verify only); returns (bytes in, bytes out).
+    Raises EOFError for an empty input."""
+    reader = _CountingReader(src)
+    written = 0
+    jobs = ((_decompress_job, (header, payload, device)) for header, payload in iter_frames(reader))  # type: ignore[arg-type]
+    for data in run_ordered(jobs, threads, progress):
+        written += len(data)
+        if dst is not None:
+            dst.write(data)
+    if reader.count == 0:
+        raise EOFError("empty input, not in rnnzip format")
+    return reader.count, written

@@ -1,0 +1,77 @@
+"""Frames on worker processes: same bytes for any thread count, boundaries, order, failures."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+import rnnzip
+from rnnzip.cli import main
+from rnnzip.format import read_header
+
+from conftest import TINY_HYBRID, sample
+
+BLOCK = 600
+ARGS = ["--hidden-size", "16", "--embed-size", "8", "--seq-length", "8", "--batch-size", "4",
+        "--context-order", "3", "--table-bits", "12", "--match-min", "4", "--block-size", str(BLOCK)]
+
+
+def frames(packed: bytes) -> list[int]:
+    """The original length of each frame."""
+    stream, lengths = io.BytesIO(packed), []
+    while (header := read_header(stream)) is not None:
+        lengths.append(header.length)
+        stream.seek(header.length if header.method == 0 else header.payload_length, io.SEEK_CUR)
+    return lengths
+
+
+@pytest.mark.parametrize("n, expected", [(BLOCK, [BLOCK]), (BLOCK + 1, [BLOCK, 1]), (0, [0]),
+                                         (3 * BLOCK, [BLOCK] * 3)])
+def test_frame_boundaries(n: int, expected: list[int]) -> None:
+    data = sample(n)
+    packed = rnnzip.compress(data, block_size=BLOCK, **TINY_HYBRID)
+    assert frames(packed) == expected
+    assert rnnzip.decompress(packed) == data
+
+
+def test_empty_last_frame_decodes() -> None:
+    data = sample(900)
+    packed = rnnzip.compress(data, block_size=BLOCK, **TINY_HYBRID) + rnnzip.compress(b"")
+    assert frames(packed)[-1] == 0 and rnnzip.decompress(packed) == data
+
+
+def test_same_bytes_for_one_and_two_workers_both_ways(tmp_path: Path) -> None:
+    data = sample(5 * BLOCK + 123)
+    one = rnnzip.compress(data, block_size=BLOCK, threads=1, **TINY_HYBRID)
+    two = rnnzip.compress(data, block_size=BLOCK, threads=2, **TINY_HYBRID)
+    assert one == two and len(frames(one)) == 6
+    assert rnnzip.decompress(one, threads=2) == data  # in order, across workers
+
+
+def test_cli_worker_failure_leaves_nothing_behind(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "in.txt"
+    data = sample(4 * BLOCK)
+    path.write_bytes(data)
+    assert main(["-T2", "-k", *ARGS, str(path)]) == 0
+    packed = tmp_path / "in.txt.rnz"
+    corrupt = bytearray(packed.read_bytes())
+    corrupt[-9] ^= 1  # inside the last frame's payload
+    packed.write_bytes(bytes(corrupt))
+    path.unlink()
+    assert main(["-d", "-T2", str(packed)]) == 1
+    assert "corrupt" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt.rnz"]
+
+
+def test_cli_stdin_to_stdout_with_workers(monkeypatch, capsysbinary) -> None:
+    data = sample(3 * BLOCK + 7)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main(["-c", "-T2", *ARGS]) == 0
+    packed = capsysbinary.readouterr().out
+    assert frames(packed) == [BLOCK, BLOCK, BLOCK, 7]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(packed)))
+    assert main(["-d", "-c", "-T2"]) == 0
+    assert capsysbinary.readouterr().out == data
