@@ -17,10 +17,13 @@ def _cells(r: Row) -> list[str]:
     def num(v: float | None, fmt: str) -> str:
         return "" if v is None else format(v, fmt)
 
+    def speed(v: float | None) -> str:
+        return "" if v is None else format(v, ".1f" if v >= 10 else ".3g")
+
     status = "verified" if r.ok else r.status
     return [r.file, r.codec, f"{r.original:,}", num(r.compressed, ","), num(r.ratio, ".3f"),
-            num(r.bpb, ".3f"), num(r.c_wall, ".3f"), num(r.d_wall, ".3f"), num(r.kbps(r.c_wall), ".1f"),
-            num(r.kbps(r.d_wall), ".1f"), num(r.c_cpu, ".3f"), num(r.d_cpu, ".3f"), num(r.peak_mb, ".0f"), status]
+            num(r.bpb, ".3f"), num(r.c_wall, ".3f"), num(r.d_wall, ".3f"), speed(r.kbps(r.c_wall)),
+            speed(r.kbps(r.d_wall)), num(r.c_cpu, ".3f"), num(r.d_cpu, ".3f"), num(r.peak_mb, ".0f"), status]
 
 
 def markdown(rows: list[Row], info: dict[str, str]) -> str:
