@@ -61,8 +61,8 @@ def main() -> None:
     p.add_argument("--threads", default="1,2")
     p.add_argument("--out")
     args = p.parse_args()
-    lines = ["| input | threads | compressed | compress s | KB/s | decompress s | KB/s | peak tree RSS MB (c / d) | same bytes as -T1 |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| input | threads | compressed | compress s | KB/s | decompress s | KB/s "
+             "| peak tree RSS MB (c / d) | same bytes as -T1 |", "|---|---|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         for mb in args.sizes:
             n = int(mb * 1e6)

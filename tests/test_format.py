@@ -174,3 +174,12 @@ def _uvarint_len(value: int) -> bytes:
     from rnnzip.format import _uvarint
 
     return _uvarint(value)
+
+
+def test_every_preset_is_valid_and_has_a_unique_id() -> None:
+    from rnnzip.config import validate
+    from rnnzip.presets import PRESET_BY_ID
+
+    for pid, cfg in PRESET_BY_ID.items():
+        validate(cfg)
+        assert preset_id(cfg) == pid or PRESET_BY_ID[preset_id(cfg)] == cfg

@@ -18,7 +18,7 @@ from .codec import compress_block, decompress_frame, iter_frames
 from .config import ModelConfig
 
 Progress = Callable[[int], None]
-Job = tuple[Callable[..., bytes], tuple[Any, ...]]
+Job = tuple[Callable[..., bytes], tuple[Any, ...]]  # (function, arguments but the progress callback)
 _REPORT_EVERY = 1 << 16  # bytes between progress messages from a worker
 
 _progress_queue: Any = None  # set in each worker process
@@ -53,18 +53,11 @@ class _Reporter:
         self.pending = 0
 
 
-def _compress_job(block: bytes, cfg: ModelConfig, device: str) -> bytes:
+def _in_worker(fn: Callable[..., bytes], *args: Any) -> bytes:
+    """Run a frame job in a worker, reporting its progress through the queue."""
     reporter = _Reporter()
     try:
-        return compress_block(block, cfg, device, reporter)
-    finally:
-        reporter.flush()
-
-
-def _decompress_job(header: Any, payload: bytes, device: str) -> bytes:
-    reporter = _Reporter()
-    try:
-        return decompress_frame(header, payload, device, reporter)
+        return fn(*args, reporter)
     finally:
         reporter.flush()
 
@@ -72,14 +65,12 @@ def _decompress_job(header: Any, payload: bytes, device: str) -> bytes:
 def run_ordered(jobs: Iterator[Job], threads: int, progress: Progress | None) -> Iterator[bytes]:
     """Results of the jobs in order: inline for one thread or one job, else on worker processes."""
     first = next(jobs, None)
-    second = next(jobs, None) if first is not None else None
     if first is None:
         return
+    second = next(jobs, None)
     if second is None or threads <= 1:
-        for fn, args in [first] + ([second] if second else []):
-            yield _inline(fn, args, progress)
-        for fn, args in jobs:
-            yield _inline(fn, args, progress)
+        for fn, args in itertools.chain([first], [second] if second else [], jobs):
+            yield fn(*args, progress)
         return
     context = multiprocessing.get_context("spawn")  # never fork a process that runs torch
     updates = context.Queue()
@@ -87,7 +78,7 @@ def run_ordered(jobs: Iterator[Job], threads: int, progress: Progress | None) ->
     try:
         pending: deque = deque()
         for fn, args in itertools.chain([first, second], jobs):
-            pending.append(pool.apply_async(fn, args))
+            pending.append(pool.apply_async(_in_worker, (fn, *args)))
             while len(pending) >= 2 * threads:
                 yield _wait(pending.popleft(), updates, progress)
         while pending:
@@ -99,11 +90,6 @@ def run_ordered(jobs: Iterator[Job], threads: int, progress: Progress | None) ->
     finally:
         pool.join()
         _drain(updates, progress)
-
-
-def _inline(fn: Callable[..., bytes], args: tuple[Any, ...], progress: Progress | None) -> bytes:
-    inner = {_compress_job: compress_block, _decompress_job: decompress_frame}[fn]
-    return inner(*args, progress)
 
 
 def _wait(result: Any, updates: Any, progress: Progress | None) -> bytes:
@@ -132,7 +118,7 @@ def compress_stream(src: BinaryIO, dst: BinaryIO, cfg: ModelConfig, block_size: 
         block = src.read(block_size)  # an empty input still makes one (empty) frame
         while True:
             counts[0] += len(block)
-            yield _compress_job, (block, cfg, device)
+            yield compress_block, (block, cfg, device)
             block = src.read(block_size)
             if not block:
                 return
@@ -159,7 +145,8 @@ def decompress_stream(src: BinaryIO, dst: BinaryIO | None, threads: int, device:
     Raises EOFError for an empty input."""
     reader = _CountingReader(src)
     written = 0
-    jobs = ((_decompress_job, (header, payload, device)) for header, payload in iter_frames(reader))  # type: ignore[arg-type]
+    frames = iter_frames(reader)  # type: ignore[arg-type]
+    jobs = ((decompress_frame, (header, payload, device)) for header, payload in frames)
     for data in run_ordered(jobs, threads, progress):
         written += len(data)
         if dst is not None:

@@ -21,7 +21,7 @@ _TABLE: dict[int, tuple[str, ModelConfig]] = {
     6: ("level-6", _HYBRID),
     7: ("level-7", _HYBRID.with_overrides(hidden_size=256)),
     8: ("level-8", _HYBRID.with_overrides(network="lstm-att", hidden_size=256, table_bits=21)),
-    9: ("level-9", _HYBRID.with_overrides(network="lstm-att", hidden_size=384, table_bits=22)),
+    9: ("level-9", _HYBRID.with_overrides(network="lstm-att", hidden_size=384, table_bits=21, context_order=7)),
     # the networks alone, at a common size, for comparing them
     10: ("lstm", _BASE),
     11: ("gru", _BASE.with_overrides(network="gru")),
