@@ -19,7 +19,8 @@ def main(path: str) -> None:
     def size(cells: list[str]) -> int:
         return int(cells[3].replace(",", ""))
 
-    print("| file | size | rnnzip | bpb | PPMd o8 | bzip2 -9 | xz -9e | rnnzip vs PPMd o8 | rnnzip KB/s (c / d) | peak MB |")
+    print("| file | size | rnnzip | bpb | PPMd o8 | bzip2 -9 | xz -9e | rnnzip vs PPMd o8 "
+          "| rnnzip KB/s (c / d) | peak MB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     totals = dict.fromkeys(["original", "rnnzip", "PPMd o8", "bzip2 -9", "xz -9e"], 0)
     for name, rows in table.items():

@@ -68,6 +68,10 @@ def test_bad_arguments() -> None:
         rnnzip.compress(b"x", hiden_size=3)
     with pytest.raises(ValueError, match="hidden_size"):
         rnnzip.compress(b"x", hidden_size=-1)
+    with pytest.raises(ValueError, match="match_min needs context_order"):
+        rnnzip.compress(b"x", model="lstm", match_min=6)
+    with pytest.raises(ValueError, match="no context models"):
+        rnnzip.compress(b"x", model="seed-gru-att", context_order=3)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")

@@ -88,6 +88,10 @@ def validate(cfg: ModelConfig) -> ModelConfig:
     for name, ok, allowed in checks:
         if not ok:
             raise RnnzipError(f"{name}={getattr(cfg, name)!r} is out of range ({allowed})")
+    if cfg.context_order and not NETWORKS[cfg.network].stateful:
+        raise RnnzipError(f"{cfg.network} takes no context models (context_order must be 0)")
+    if cfg.match_min and not cfg.context_order:
+        raise RnnzipError("the match model is mixed with the context models: match_min needs context_order > 0")
     params = estimated_parameters(cfg)
     if params > MAX_PARAMETERS:
         raise RnnzipError(f"network too large: about {params:,} parameters (limit {MAX_PARAMETERS:,})")

@@ -39,7 +39,8 @@ def _locate(history, vocab, bits, hashed_base, rows, row_tags):  # pragma: no co
                 rows[b, k] = np.int64(h & np.uint64(0xFF))
                 row_tags[b, k] = 0
             elif k == 1:
-                rows[b, k] = vocab + np.int64(h & np.uint64(0xFF)) * vocab + np.int64((h >> np.uint64(8)) & np.uint64(0xFF))
+                last, before = np.int64(h & np.uint64(0xFF)), np.int64((h >> np.uint64(8)) & np.uint64(0xFF))
+                rows[b, k] = vocab + last * vocab + before
                 row_tags[b, k] = 0
             else:
                 context = h if k >= 7 else h & ((np.uint64(1) << np.uint64(8 * (k + 1))) - np.uint64(1))
