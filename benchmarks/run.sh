@@ -35,4 +35,5 @@ fi
 if [[ $what == parallel || $what == all ]]; then
   # issue 5: process-tree memory and -T1 vs -T2 (inputs built from the corpus text files)
   "$PY" benchmarks/parallel.py 1 4 --out "$OUT/parallel.md" > /dev/null
+  "$PY" benchmarks/parallel.py 10 --out "$OUT/parallel-10mb.md" > /dev/null  # about 30 minutes
 fi
