@@ -1,7 +1,7 @@
 """The Python API, shaped like the standard library's gzip/lzma/bz2 modules.
 
-The one-shot functions and the file object are thin layers over the streaming compressor and
-decompressor objects, which are thin layers over frames (codec.py).
+The one-shot functions are thin layers over the frame streams of parallel.py (so they can use
+worker processes); the incremental objects and the file object code frames in this process.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import builtins
 import io
 import os
-from typing import IO, Any, BinaryIO, Callable
+from typing import IO, Any, BinaryIO
 
-from .codec import compress_block, decompress_frame, iter_frames
+from .codec import Progress, compress_block, decompress_frame, iter_frames
 from .config import ModelConfig, validate
 from .errors import RnnzipError
 from .format import read_header
@@ -21,7 +21,6 @@ from .presets import DEFAULT_LEVEL, PRESETS, level_preset
 
 DEFAULT_BLOCK_SIZE = 1 << 20  # bytes per frame: 1 MiB keeps 2+ cores busy on a few MB (measured)
 MAX_BLOCK_SIZE = 1 << 30
-Progress = Callable[[int], None]
 
 
 def make_config(level: int | None = None, model: str | None = None, **params: Any) -> ModelConfig:
@@ -45,6 +44,11 @@ def make_config(level: int | None = None, model: str | None = None, **params: An
         raise ValueError(str(e)) from None
 
 
+def _check_block_size(block_size: int) -> None:
+    if not 1 <= block_size <= MAX_BLOCK_SIZE:
+        raise ValueError(f"block_size must be 1..{MAX_BLOCK_SIZE}")
+
+
 class RnnzipCompressor:
     """Incremental compression: feed data with compress(), end with flush().
 
@@ -54,8 +58,7 @@ class RnnzipCompressor:
     def __init__(self, level: int | None = None, *, model: str | None = None, device: str = "cpu",
                  block_size: int = DEFAULT_BLOCK_SIZE, progress: Progress | None = None,
                  **params: Any) -> None:
-        if not 1 <= block_size <= MAX_BLOCK_SIZE:
-            raise ValueError(f"block_size must be 1..{MAX_BLOCK_SIZE}")
+        _check_block_size(block_size)
         self.config = make_config(level, model, **params)
         self.device = resolve_device(device)
         self.block_size, self.progress = block_size, progress
@@ -126,8 +129,7 @@ def compress(data: bytes | bytearray | memoryview, level: int | None = None, *, 
              **params: Any) -> bytes:
     """Compress `data`; `level` 1-9 (default 6) or `model` picks the preset, `params` override it.
     With threads > 1, blocks are coded by that many worker processes (same output)."""
-    if not 1 <= block_size <= MAX_BLOCK_SIZE:
-        raise ValueError(f"block_size must be 1..{MAX_BLOCK_SIZE}")
+    _check_block_size(block_size)
     config = make_config(level, model, **params)
     out = io.BytesIO()
     compress_stream(io.BytesIO(data), out, config, block_size, threads, resolve_device(device))

@@ -14,10 +14,9 @@ import queue
 from collections import deque
 from typing import Any, BinaryIO, Callable, Iterator
 
-from .codec import compress_block, decompress_frame, iter_frames
+from .codec import Progress, compress_block, decompress_frame, iter_frames
 from .config import ModelConfig
 
-Progress = Callable[[int], None]
 Job = tuple[Callable[..., bytes], tuple[Any, ...]]  # (function, arguments but the progress callback)
 _REPORT_EVERY = 1 << 16  # bytes between progress messages from a worker
 
