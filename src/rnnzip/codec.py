@@ -50,12 +50,10 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu",
 def decompress_frame(header: FrameHeader, payload: bytes, device: str = "auto",
                      progress: Progress | None = None) -> bytes:
     """The original bytes of one frame, verified against its checksum."""
-    if header.method == STORED:
-        data = payload
+    if header.method == STORED or len(header.alphabet) == 1:  # nothing to model
+        data = payload if header.method == STORED else header.alphabet * header.length
         if progress is not None:
             progress(len(data))
-    elif len(header.alphabet) == 1:
-        data = header.alphabet * header.length
     else:
         assert header.config is not None and header.environment is not None
         device = require(header.environment, device)

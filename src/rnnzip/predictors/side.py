@@ -23,9 +23,9 @@ class SideModels:
 
     def mix(self, network_logp: torch.Tensor) -> torch.Tensor:
         """(B, V) the network's log-probabilities -> (B, V) mixed logits."""
-        probs, counts = self.context.features()
+        probs, totals = self.context.features()
         p = torch.from_numpy(probs).to(self.device)
-        seen = torch.from_numpy(np.count_nonzero(counts[:, : self.context.orders], axis=1)).to(self.device)
+        seen = torch.from_numpy(np.count_nonzero(totals, axis=1)).to(self.device)  # orders with a known context
         features = [network_logp.unsqueeze(1), torch.log(p)]
         length = torch.zeros_like(seen)
         if self.match is not None:
