@@ -93,6 +93,12 @@ def test_unknown_version() -> None:
         rnnzip.decompress(bytes(packed))
 
 
+def test_version_1_files_are_refused_clearly() -> None:
+    """Version 1 had another predictor: its files must fail at once, not decode to garbage."""
+    with pytest.raises(BadRnnzipFile, match="unsupported format version 1 "):
+        rnnzip.decompress((DATA / "v1-tiny-hybrid.rnz").read_bytes())
+
+
 def test_corrupt_header_field_is_caught_by_header_checksum() -> None:
     packed = bytearray(model_frame())
     packed[7] ^= 0x40  # inside the length field

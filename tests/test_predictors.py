@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from rnnzip.predictors.context import ContextModels
+from rnnzip.predictors.context import ContextModels, word_letters
 from rnnzip.predictors.match import MatchModel
 
 
@@ -17,29 +18,52 @@ def feed(model, symbols: np.ndarray) -> list:
     return seen
 
 
+def alphabet(vocab: int) -> np.ndarray:
+    return np.arange(vocab, dtype=np.uint8)  # control bytes: no word letters
+
+
 def test_context_distributions_are_normalised_and_learn() -> None:
     vocab = 5
-    cm = ContextModels(orders=4, table_bits=10, vocab=vocab, batch=2)
+    cm = ContextModels(orders=4, table_bits=10, alphabet=alphabet(vocab), batch=2)
     rows = np.array([[1, 2], [3, 2], [1, 2], [3, 2]] * 20)  # stream 0 alternates 1,3; stream 1 is all 2
     features = feed(cm, rows)
-    probs, totals = features[-1]
-    assert probs.shape == (2, 5, vocab) and totals.shape == (2, 4)
+    probs, known = features[-1]
+    assert probs.shape == (2, 5, vocab) and known.shape == (2,)
     np.testing.assert_allclose(probs.sum(axis=2), 1.0, rtol=1e-5)
     assert (probs > 0).all()
     # after many repetitions the high orders are confident; order 0 only knows the frequencies
     assert probs[0, 4, 3] > 0.9 and probs[1, 4, 2] > 0.9  # the last row is [3, 2]
     assert probs[0, 0, 1] < 0.5
-    assert totals[1, 0] > 30
+    assert (known == 4).all()
+
+
+def test_word_letters_fold_case_and_take_utf8_bytes() -> None:
+    letters = word_letters(np.frombuffer(b" -0AZaz\xd0\xbf", dtype=np.uint8))
+    assert list(letters) == [0, 0, 0, ord("a") + 1, ord("z") + 1, ord("a") + 1, ord("z") + 1, 0xD1, 0xC0]
+
+
+def test_word_contexts_predict_a_word_seen_before() -> None:
+    text = b"the cat sat. a dog ran. the cat sat. a dog ran. the cat sa"
+    symbols = np.frombuffer(text, dtype=np.uint8)
+    abc = np.unique(symbols)
+    cm = ContextModels(orders=2, table_bits=12, alphabet=abc, batch=1, words=2)
+    features = feed(cm, np.searchsorted(abc, symbols).reshape(-1, 1))
+    probs, _ = features[-1]
+    assert probs.shape == (1, 1 + 2 + 2, len(abc))
+    np.testing.assert_allclose(probs.sum(axis=2), 1.0, rtol=1e-5)
+    a = np.searchsorted(abc, ord("a"))  # the last symbol, predicted after "the cat s"
+    # the current word "s" was followed by "a" both times; order 2 (" s") was too, order 1 less so
+    assert probs[0, 3, a] > probs[0, 1, a] and probs[0, 3, a] > 0.8
 
 
 def test_counts_are_halved_not_overflowed() -> None:
-    cm = ContextModels(orders=1, table_bits=10, vocab=2, batch=1)
+    cm = ContextModels(orders=1, table_bits=10, alphabet=alphabet(2), batch=1)
     feed(cm, np.zeros((600, 1)))
     assert 0 < cm.table[0, 0] <= 255 and cm.table[0, 1] == 0
 
 
 def test_hashed_rows_are_tagged_and_reset_on_collision() -> None:
-    cm = ContextModels(orders=3, table_bits=10, vocab=256, batch=1)
+    cm = ContextModels(orders=3, table_bits=10, alphabet=alphabet(256), batch=1)
     rng = np.random.default_rng(1)
     feed(cm, rng.integers(0, 256, (3000, 1)))
     hashed = cm.tags[cm.hashed_base :]
@@ -50,7 +74,7 @@ def test_hashed_rows_are_tagged_and_reset_on_collision() -> None:
 
 def test_context_models_are_deterministic() -> None:
     rows = np.random.default_rng(2).integers(0, 7, (300, 3))
-    a, b = (feed(ContextModels(5, 10, 7, 3), rows) for _ in range(2))
+    a, b = (feed(ContextModels(5, 10, alphabet(7), 3, words=2), rows) for _ in range(2))
     assert all(np.array_equal(x, y) for fa, fb in zip(a, b) for x, y in zip(fa, fb))
 
 
@@ -69,3 +93,15 @@ def test_match_model_predicts_repeats_and_never_reads_ahead() -> None:
             hits += expected[0] == stream0[t] and length[0] > 0
         mm.update(np.array([stream0[t], stream1[t]], dtype=np.int32))
     assert hits == steps - 40  # after two periods, stream 0 is always predicted
+
+
+def test_background_update_hands_its_error_to_the_waiting_thread() -> None:
+    from rnnzip.predictor import _Background
+
+    def fail() -> None:
+        raise RuntimeError("update failed")
+
+    background = _Background()
+    background.start(fail)
+    with pytest.raises(RuntimeError, match="update failed"):
+        background.wait()

@@ -40,7 +40,7 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu",
     if len(alphabet) > 1:  # a single symbol needs no coding at all
         rows = layout.to_steps(np.searchsorted(alphabet, raw).astype(np.int32))
         with coding_threads():
-            predictor = make_predictor(header.config, len(alphabet), layout.steps, device)
+            predictor = make_predictor(header.config, alphabet, layout.steps, device)
             run(predictor, encoder.code, layout, rows, progress)
     payload = encoder.finish()
     frame = pack_header(replace(header, payload_length=len(payload))) + payload
@@ -63,13 +63,13 @@ def decompress_frame(header: FrameHeader, payload: bytes, device: str = "auto",
         rows = np.zeros((layout.steps, layout.batch), dtype=np.int32)
         decoder = Decoder(payload)
         with coding_threads():
-            predictor = make_predictor(header.config, len(header.alphabet), layout.steps, device)
+            predictor = make_predictor(header.config, np.frombuffer(header.alphabet, dtype=np.uint8),
+                                       layout.steps, device)
             try:
                 run(predictor, decoder.code, layout, rows, progress)
             except (ValueError, RuntimeError) as e:  # the range decoder rejects corrupt data
                 raise BadRnnzipFile(f"corrupt payload ({e})") from None
-        alphabet = np.frombuffer(header.alphabet, dtype=np.uint8)
-        data = alphabet[layout.from_steps(rows)].tobytes()
+        data = np.frombuffer(header.alphabet, dtype=np.uint8)[layout.from_steps(rows)].tobytes()
     if zlib.crc32(data) != header.crc32:
         raise BadRnnzipFile("corrupt data (checksum mismatch)")
     return data

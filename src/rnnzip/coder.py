@@ -21,7 +21,10 @@ def coder_probabilities(probs: np.ndarray) -> np.ndarray:
     decoder run this same function on the same floats, so they replace the same rows.
     """
     p = np.asarray(probs, dtype=np.float64)
-    bad = ~(np.isfinite(p).all(axis=1) & (p >= 0).all(axis=1) & (p.sum(axis=1) > 0))
+    totals = p.sum(axis=1)  # a NaN or inf anywhere reaches its row's total
+    if np.isfinite(totals).all() and (totals > 0).all() and p.min() >= 0:
+        return p
+    bad = ~(np.isfinite(p).all(axis=1) & (p >= 0).all(axis=1) & (totals > 0))
     if bad.any():
         p = p.copy()
         p[bad] = 1.0

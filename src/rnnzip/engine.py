@@ -47,6 +47,7 @@ class Layout:
 class Predictor(Protocol):
     def probabilities(self) -> torch.Tensor: ...
     def observe(self, coded: np.ndarray, active: int) -> None: ...
+    def close(self) -> None: ...
 
 
 # (the active streams' symbols, known when encoding; their probabilities) -> the coded symbols
@@ -57,10 +58,13 @@ def run(predictor: Predictor, code: CodeStep, layout: Layout, rows: np.ndarray,
         progress: Callable[[int], None] | None = None) -> None:
     """Step through the block; `rows` (steps, batch) holds the symbols when encoding and
     receives them when decoding."""
-    for t in range(layout.steps):
-        active = layout.active(t)
-        probs = coder_probabilities(predictor.probabilities()[:active].cpu().numpy())
-        rows[t, :active] = code(rows[t, :active], probs)
-        predictor.observe(rows[t], active)
-        if progress is not None:
-            progress(active)
+    try:
+        for t in range(layout.steps):
+            active = layout.active(t)
+            probs = coder_probabilities(predictor.probabilities()[:active].cpu().numpy())
+            rows[t, :active] = code(rows[t, :active], probs)
+            predictor.observe(rows[t], active)
+            if progress is not None:
+                progress(active)
+    finally:
+        predictor.close()

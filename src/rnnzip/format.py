@@ -20,7 +20,7 @@ from .numerics import CAPABILITIES, DEVICES, Environment
 from .presets import PRESET_BY_ID, preset_id
 
 MAGIC = b"\x89RNZ"
-VERSION = 1
+VERSION = 2  # 2: word contexts, two-layer mixer with calibration, delayed network updates
 STORED, MODEL = 0, 1
 MAX_FRAME_LENGTH = 1 << 30  # original bytes in one frame
 _CHUNK = 1 << 20  # payloads are read in chunks, so a lying length cannot allocate at once

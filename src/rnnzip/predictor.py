@@ -6,12 +6,17 @@ symbols, and hands them back with `observe`, which may train the network.
 
 from __future__ import annotations
 
+import copy
+import threading
+from typing import Callable
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .config import ModelConfig
 from .models import NETWORKS
+from .models.recurrent import RecurrentState
 from .predictors.side import SideModels
 
 
@@ -46,17 +51,54 @@ def _build(cfg: ModelConfig, vocab: int, device: str) -> torch.nn.Module:
         return NETWORKS[cfg.network].build(cfg, vocab).to(device)
 
 
+class _Background:
+    """One job at a time on a second thread (torch releases the GIL inside its kernels) with
+    the caller's intra-op thread count (OpenMP keeps it per thread); `wait` returns when the
+    job is done and re-raises its exception."""
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def start(self, job: Callable[[], None]) -> None:
+        threads = torch.get_num_threads()
+
+        def run() -> None:
+            try:
+                torch.set_num_threads(threads)
+                job()
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+                self.error = e
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            raise self.error
+
+
 class StatefulPredictor:
     """A recurrent network carried from step to step; every T steps one truncated-BPTT update
     over the last T steps of all streams, re-run from the state saved at the window's start.
-    With side models (context_order > 0), the network's prediction is mixed with theirs; the
-    network still trains on its own loss."""
 
-    def __init__(self, cfg: ModelConfig, vocab: int, steps: int, device: str) -> None:
+    The update runs on a second thread while the next window is predicted by a copy of the
+    weights (`live`); the copy takes the new weights at the end of that window. So window k+2
+    is predicted with the training of windows up to k, on both sides alike, and training costs
+    no coding time on a machine with two cores. With side models (context_order > 0), the
+    network's prediction is mixed with theirs; the network still trains on its own loss."""
+
+    def __init__(self, cfg: ModelConfig, alphabet: np.ndarray, steps: int, device: str) -> None:
+        vocab = len(alphabet)
         self.net = _build(cfg, vocab, device)
+        self.live = copy.deepcopy(self.net).requires_grad_(False)
+        self.live.input_gates = self.gates = self.net.input_gates_table()
         batch, self.T, self.device = cfg.batch_size, cfg.seq_length, device
-        self.side = SideModels(cfg, vocab, batch, steps, device) if cfg.context_order else None
+        self.side = SideModels(cfg, alphabet, batch, steps, device) if cfg.context_order else None
         self.trainer = _Trainer(self.net, cfg, steps // self.T)
+        self.training = _Background()
         self.steps_left = steps
         self.state = self.saved = self.net.initial_state(batch, device)
         self.x = torch.full((1, batch), self.net.start_symbol, dtype=torch.long, device=device)
@@ -68,7 +110,7 @@ class StatefulPredictor:
 
     @torch.no_grad()
     def probabilities(self) -> torch.Tensor:
-        logits, self.next_state = self.net(self.x, self.state)
+        logits, self.next_state = self.live(self.x, self.state)
         if self.side is not None:
             logits = self.side.mix(torch.log_softmax(logits[0], dim=-1)).unsqueeze(0)
         self.probs = torch.softmax(logits[0], dim=-1)  # (B, V)
@@ -78,7 +120,7 @@ class StatefulPredictor:
         symbols = torch.from_numpy(coded).to(self.device, torch.long)
         self.state = self.next_state
         if self.side is not None:
-            self.side.update(coded, active, self.probs, symbols)
+            self.side.update(coded, active, self.probs)
         self.inputs[self.t] = self.x[0]
         self.targets[self.t] = symbols
         self.mask[self.t] = self.streams < active
@@ -86,22 +128,35 @@ class StatefulPredictor:
         self.t += 1
         self.steps_left -= 1
         if self.t == self.T:
+            self.training.wait()
+            with torch.no_grad():
+                for live, trained in zip(self.live.parameters(), self.net.parameters()):
+                    live.copy_(trained)
+            self.live.input_gates = self.gates
             if self.steps_left:  # no update after the frame's last prediction
-                self._train()
+                window = (self.inputs.clone(), self.targets.clone(), self.mask.clone(), self.saved)
+                self.training.start(lambda: self._train(*window))
             self.t, self.saved = 0, self.state
 
-    def _train(self) -> None:
-        logits, _ = self.net(self.inputs, self.saved)  # (T, B, V)
-        losses = F.cross_entropy(logits.flatten(0, 1), self.targets.flatten(), reduction="none")
-        mask = self.mask.flatten().to(losses.dtype)
-        self.trainer.update((losses * mask).sum() / mask.sum())
+    def close(self) -> None:
+        """Wait for the update in flight (a thread must not outlive its frame)."""
+        self.training.wait()
+
+    def _train(self, inputs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor,
+               saved: RecurrentState) -> None:
+        logits, _ = self.net(inputs, saved)  # (T, B, V)
+        losses = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
+        weights = mask.flatten().to(losses.dtype)
+        self.trainer.update((losses * weights).sum() / weights.sum())
+        self.gates = self.net.input_gates_table()
 
 
 class WindowPredictor:
     """The reference design: re-run the network over the last W symbols of each stream at every
     step, one Adam update per step on that step's loss; the first symbol is coded uniformly."""
 
-    def __init__(self, cfg: ModelConfig, vocab: int, steps: int, device: str) -> None:
+    def __init__(self, cfg: ModelConfig, alphabet: np.ndarray, steps: int, device: str) -> None:
+        vocab = len(alphabet)
         self.net = _build(cfg, vocab, device)
         self.vocab, self.W, self.batch, self.device = vocab, cfg.seq_length, cfg.batch_size, device
         self.trainer = _Trainer(self.net, cfg, steps)
@@ -121,7 +176,12 @@ class WindowPredictor:
         self.trainer.update(F.cross_entropy(self.logits[:active], symbols[:active]))
         self.windows = torch.cat([self.windows[:, 1:], symbols.view(-1, 1)], dim=1)
 
+    def close(self) -> None:
+        pass
 
-def make_predictor(cfg: ModelConfig, vocab: int, steps: int, device: str) -> StatefulPredictor | WindowPredictor:
+
+def make_predictor(cfg: ModelConfig, alphabet: np.ndarray, steps: int, device: str
+                   ) -> StatefulPredictor | WindowPredictor:
+    """The predictor of a frame whose symbols index `alphabet` (the byte values present)."""
     cls = StatefulPredictor if NETWORKS[cfg.network].stateful else WindowPredictor
-    return cls(cfg, vocab, steps, device)
+    return cls(cfg, alphabet, steps, device)

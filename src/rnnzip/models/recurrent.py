@@ -40,6 +40,13 @@ class RecurrentNet(nn.Module):
         if attention:
             self.query = nn.Linear(cfg.hidden_size, cfg.hidden_size)
         self.out = nn.Linear(cfg.hidden_size * (2 if attention else 1), vocab)
+        self.input_gates: torch.Tensor | None = None  # input_gates_table(), kept by the owner
+
+    @torch.no_grad()
+    def input_gates_table(self) -> torch.Tensor:
+        """(V+1, G*H): every symbol's first-layer input gates, embedding @ W_ih^T + b_ih."""
+        w_ih, _, b_ih, _ = self.rnn.all_weights[0]
+        return torch.addmm(b_ih, self.embed.weight, w_ih.t())
 
     @property
     def start_symbol(self) -> int:
@@ -59,7 +66,7 @@ class RecurrentNet(nn.Module):
     def hidden(self, x: torch.Tensor, state: RecurrentState) -> tuple[torch.Tensor, RecurrentState]:
         """x: (T, B) symbols -> the output layer's input (T, B, H or 2H) and the next state."""
         if x.shape[0] == 1 and not torch.is_grad_enabled():
-            y, rnn_state = self._step(self.embed(x[0]), state.rnn)
+            y, rnn_state = self._step(x[0], state.rnn)
         else:
             y, rnn_state = self.rnn(self.embed(x), state.rnn)  # (T, B, H)
         if not self.window:
@@ -78,14 +85,21 @@ class RecurrentNet(nn.Module):
         y = torch.cat([ys, context], dim=-1).transpose(0, 1)  # (T, B, 2H)
         return y, RecurrentState(rnn_state, history[:, history.shape[1] - self.window + 1 :])
 
-    def _step(self, x: torch.Tensor, state: torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+    def _step(self, symbols: torch.Tensor, state: torch.Tensor | tuple[torch.Tensor, torch.Tensor]
               ) -> tuple[torch.Tensor, torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
-        """One step of the stacked cells (torch's LSTM/GRU equations): x (B, E) -> y (1, B, H)."""
+        """One step of the stacked cells (torch's LSTM/GRU equations): symbols (B,) -> y (1, B, H).
+        The first layer's input gates come from `input_gates` when the owner keeps it current
+        (one row per symbol instead of a matrix product per step)."""
         hs, cs = [], []
+        x = symbols
         for k in range(self.layers):
             w_ih, w_hh, b_ih, b_hh = self.rnn.all_weights[k]
             h = state[0][k] if self.cell == "lstm" else state[k]
-            gi = torch.addmm(b_ih, x, w_ih.t())
+            if k == 0 and self.input_gates is not None:
+                gi = self.input_gates[x]
+            else:
+                x = self.embed(x) if k == 0 else x
+                gi = torch.addmm(b_ih, x, w_ih.t())
             gh = torch.addmm(b_hh, h, w_hh.t())
             if self.cell == "lstm":
                 i, f, g, o = (gi + gh).chunk(4, dim=1)

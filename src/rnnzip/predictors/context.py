@@ -19,19 +19,36 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-ESCAPE = 2.0  # weight of the escape to the lower order, per distinct symbol seen (measured)
+ESCAPE = 0.5  # weight of the escape to the lower order, per distinct symbol seen (measured: 0.3-1.0 within 0.2%)
 EXACT_ORDERS = 2
+WORD_CONTEXTS = 2  # the current word; the current and the previous word
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _SALT = np.uint64(0x632BE59BD9B4E019)
+_WORD_MULT = np.uint64(0xFF51AFD7ED558CCD)
 
 
 def _exact_rows(orders: int, vocab: int) -> int:
     return sum(vocab**k for k in range(1, min(orders, EXACT_ORDERS) + 1))
 
 
+def word_letters(alphabet: np.ndarray) -> np.ndarray:
+    """Per symbol: its case-folded byte + 1 if it belongs to a word (ASCII letters and every
+    byte >= 0x80, so UTF-8 letters of any script count), else 0."""
+    a = alphabet.astype(np.int64)
+    folded = np.where((a >= 65) & (a <= 90), a + 32, a)
+    is_letter = ((folded >= 97) & (folded <= 122)) | (a >= 0x80)
+    return np.where(is_letter, folded + 1, 0).astype(np.uint64)
+
+
 @njit(cache=True)
-def _locate(history, vocab, bits, hashed_base, rows, row_tags):  # pragma: no cover (compiled)
-    batch, orders = rows.shape
+def _hashed(context, salt, bits, hashed_base):  # pragma: no cover (compiled)
+    mixed = (context + salt * _SALT) * _MULT
+    return hashed_base + np.int64(mixed >> np.uint64(64 - bits)), np.uint8(((mixed >> np.uint64(48 - bits)) & np.uint64(0xFF)) | np.uint64(1))
+
+
+@njit(cache=True)
+def _locate(history, words, previous_words, orders, vocab, bits, hashed_base, rows, row_tags):  # pragma: no cover
+    batch, columns = rows.shape
     for b in range(batch):
         h = history[b]
         for k in range(orders):
@@ -44,34 +61,57 @@ def _locate(history, vocab, bits, hashed_base, rows, row_tags):  # pragma: no co
                 row_tags[b, k] = 0
             else:
                 context = h if k >= 7 else h & ((np.uint64(1) << np.uint64(8 * (k + 1))) - np.uint64(1))
-                mixed = (context + np.uint64(k + 1) * _SALT) * _MULT
-                rows[b, k] = hashed_base + np.int64(mixed >> np.uint64(64 - bits))
-                row_tags[b, k] = np.uint8(((mixed >> np.uint64(48 - bits)) & np.uint64(0xFF)) | np.uint64(1))
+                rows[b, k], row_tags[b, k] = _hashed(context, np.uint64(k + 1), bits, hashed_base)
+        if columns > orders:  # between words: the previous word and the separator seen since
+            word = words[b] if words[b] else previous_words[b] * _WORD_MULT + (h & np.uint64(0xFF))
+            rows[b, orders], row_tags[b, orders] = _hashed(word, np.uint64(16), bits, hashed_base)
+        if columns > orders + 1:
+            pair = words[b] * _WORD_MULT + previous_words[b]
+            rows[b, orders + 1], row_tags[b, orders + 1] = _hashed(pair, np.uint64(17), bits, hashed_base)
 
 
 @njit(cache=True)
-def _features(table, tags, rows, row_tags, seen, order0, escape, probs, totals):  # pragma: no cover
-    batch, orders = rows.shape
+def _shift(history, words, previous_words, letters, symbols):  # pragma: no cover (compiled)
+    for b in range(history.size):
+        s = symbols[b]
+        history[b] = (history[b] << np.uint64(8)) | np.uint64(s)
+        if letters[s]:
+            words[b] = (words[b] + letters[s]) * _WORD_MULT
+        elif words[b]:
+            previous_words[b], words[b] = words[b], np.uint64(0)
+
+
+@njit(cache=True)
+def _features(table, tags, rows, row_tags, orders, seen, order0, escape, probs, known):  # pragma: no cover
+    """probs[b]: orders 0..K interpolated down the chain, then each word context interpolated
+    with order 1."""
+    batch, columns = rows.shape
     vocab = table.shape[1]
     n0 = 0.0
     for v in range(vocab):
         n0 += order0[v]
     p = np.empty(vocab)
     for b in range(batch):
+        known[b] = 0
         for v in range(vocab):
             p[v] = (order0[v] + 0.5) / (n0 + 0.5 * vocab)
             probs[b, 0, v] = p[v]
-        for k in range(orders):
+        for k in range(columns):
             r = rows[b, k]
             n = 0.0
             d = 0.0
-            if k < seen and tags[r] == row_tags[b, k]:
+            if (k < seen or (k >= orders and seen > 0)) and tags[r] == row_tags[b, k]:
                 for v in range(vocab):
                     c = table[r, v]
                     n += c
                     if c:
                         d += 1.0
-            totals[b, k] = n
+            if k >= orders:
+                base = probs[b, 2] if orders > 1 else probs[b, 1]
+                for v in range(vocab):
+                    p[v] = base[v]
+            elif n > 0:
+                known[b] += 1
             if n > 0:
                 e = escape * d
                 for v in range(vocab):
@@ -81,11 +121,13 @@ def _features(table, tags, rows, row_tags, seen, order0, escape, probs, totals):
 
 
 @njit(cache=True)
-def _update(table, tags, rows, row_tags, seen, symbols, active, order0):  # pragma: no cover
-    orders = min(rows.shape[1], seen)
+def _update(table, tags, rows, row_tags, orders, seen, symbols, active, order0):  # pragma: no cover
+    columns = rows.shape[1]
     for b in range(active):
         s = symbols[b]
-        for k in range(orders):
+        for k in range(columns):
+            if not (k < seen or (k >= orders and seen > 0)):
+                continue
             r = rows[b, k]
             if tags[r] != row_tags[b, k]:  # the row held another context: take it over
                 table[r, :] = 0
@@ -98,35 +140,47 @@ def _update(table, tags, rows, row_tags, seen, symbols, active, order0):  # prag
 
 
 class ContextModels:
-    def __init__(self, orders: int, table_bits: int, vocab: int, batch: int) -> None:
+    """Order-0..K counts and, given the alphabet of a text, word contexts; one shared table."""
+
+    def __init__(self, orders: int, table_bits: int, alphabet: np.ndarray, batch: int, words: int = 0) -> None:
+        vocab = len(alphabet)
         self.orders, self.bits, self.vocab, self.batch = orders, table_bits, vocab, batch
-        hashed = 1 << table_bits if orders > EXACT_ORDERS else 0
+        hashed = 1 << table_bits if orders > EXACT_ORDERS or words else 0
         self.hashed_base = _exact_rows(orders, vocab)
         self.table = np.zeros((self.hashed_base + hashed, vocab), dtype=np.uint8)
         self.tags = np.zeros(len(self.table), dtype=np.uint8)  # exact rows keep tag 0
         self.order0 = np.zeros(vocab, dtype=np.int64)
+        self.letters = word_letters(alphabet)
         self.history = np.zeros(batch, dtype=np.uint64)  # the last 8 symbols of each stream
-        self.rows = np.zeros((batch, orders), dtype=np.int64)
-        self.row_tags = np.zeros((batch, orders), dtype=np.uint8)
+        self.words = np.zeros(batch, dtype=np.uint64)  # hash of the word being read, 0 between words
+        self.previous_words = np.zeros(batch, dtype=np.uint64)
+        self.rows = np.zeros((batch, orders + words), dtype=np.int64)
+        self.row_tags = np.zeros((batch, orders + words), dtype=np.uint8)
         self.seen = 0  # symbols seen per stream so far (all streams advance together)
-        self.probs = np.zeros((batch, orders + 1, vocab), dtype=np.float32)
-        self.totals = np.zeros((batch, orders), dtype=np.float64)
-        _locate(self.history, vocab, table_bits, self.hashed_base, self.rows, self.row_tags)
+        self.probs = np.zeros((batch, orders + words + 1, vocab), dtype=np.float32)
+        self.known = np.zeros(batch, dtype=np.int64)
+        self._locate()
 
     @staticmethod
     def memory_bytes(orders: int, table_bits: int, vocab: int) -> int:
         hashed = 1 << table_bits if orders > EXACT_ORDERS else 0
         return (_exact_rows(orders, vocab) + hashed) * (vocab + 1)
 
+    def _locate(self) -> None:
+        _locate(self.history, self.words, self.previous_words, self.orders, self.vocab, self.bits,
+                self.hashed_base, self.rows, self.row_tags)
+
     def features(self) -> tuple[np.ndarray, np.ndarray]:
-        """(B, K+1, V) float32 distributions of orders 0..K; (B, K) each context's total count."""
-        _features(self.table, self.tags, self.rows, self.row_tags, self.seen, self.order0, ESCAPE,
-                  self.probs, self.totals)
-        return self.probs, self.totals
+        """(B, 1+K+words, V) float32 distributions of orders 0..K, then of the word contexts;
+        (B,) orders whose context was seen."""
+        _features(self.table, self.tags, self.rows, self.row_tags, self.orders, self.seen, self.order0,
+                  ESCAPE, self.probs, self.known)
+        return self.probs, self.known
 
     def update(self, symbols: np.ndarray, active: int) -> None:
-        """Count symbols[:active] in each order's current context, then shift them in."""
-        _update(self.table, self.tags, self.rows, self.row_tags, self.seen, symbols, active, self.order0)
-        self.history = (self.history << np.uint64(8)) | symbols.astype(np.uint64)
+        """Count symbols[:active] in each current context, then shift them in."""
+        _update(self.table, self.tags, self.rows, self.row_tags, self.orders, self.seen, symbols, active,
+                self.order0)
+        _shift(self.history, self.words, self.previous_words, self.letters, symbols)
         self.seen += 1
-        _locate(self.history, self.vocab, self.bits, self.hashed_base, self.rows, self.row_tags)
+        self._locate()
