@@ -101,30 +101,26 @@ class StatefulPredictor:
         self.training = _Background()
         self.steps_left = steps
         self.state = self.saved = self.net.initial_state(batch, device)
-        self.x = torch.full((1, batch), self.net.start_symbol, dtype=torch.long, device=device)
-        self.inputs = torch.empty(self.T, batch, dtype=torch.long, device=device)
-        self.targets = torch.empty_like(self.inputs)
-        self.mask = torch.empty(self.T, batch, dtype=torch.bool, device=device)
-        self.streams = torch.arange(batch, device=device)
+        # row 0: the symbols before the window; row t+1: those coded at step t of the window
+        self.window = np.full((self.T + 1, batch), self.net.start_symbol, dtype=np.int64)
+        self.active = np.zeros((self.T, 1), dtype=np.int64)  # active streams at each step
         self.t = 0
 
     @torch.no_grad()
     def probabilities(self) -> torch.Tensor:
-        logits, self.next_state = self.live(self.x, self.state)
+        x = torch.from_numpy(self.window[self.t : self.t + 1]).to(self.device)
+        logits, self.next_state = self.live(x, self.state)
         if self.side is not None:
             logits = self.side.mix(torch.log_softmax(logits[0], dim=-1)).unsqueeze(0)
         self.probs = torch.softmax(logits[0], dim=-1)  # (B, V)
         return self.probs
 
     def observe(self, coded: np.ndarray, active: int) -> None:
-        symbols = torch.from_numpy(coded).to(self.device, torch.long)
         self.state = self.next_state
         if self.side is not None:
             self.side.update(coded, active, self.probs)
-        self.inputs[self.t] = self.x[0]
-        self.targets[self.t] = symbols
-        self.mask[self.t] = self.streams < active
-        self.x = symbols.view(1, -1)
+        self.window[self.t + 1] = coded
+        self.active[self.t] = active
         self.t += 1
         self.steps_left -= 1
         if self.t == self.T:
@@ -134,8 +130,11 @@ class StatefulPredictor:
                     live.copy_(trained)
             self.live.input_gates = self.gates
             if self.steps_left:  # no update after the frame's last prediction
-                window = (self.inputs.clone(), self.targets.clone(), self.mask.clone(), self.saved)
-                self.training.start(lambda: self._train(*window))
+                inputs, targets = (torch.from_numpy(a.copy()).to(self.device) for a in (self.window[:-1], self.window[1:]))
+                mask = torch.from_numpy(np.arange(self.window.shape[1]) < self.active).to(self.device)
+                saved = self.saved
+                self.training.start(lambda: self._train(inputs, targets, mask, saved))
+            self.window[0] = self.window[-1]
             self.t, self.saved = 0, self.state
 
     def close(self) -> None:

@@ -41,6 +41,7 @@ class RecurrentNet(nn.Module):
             self.query = nn.Linear(cfg.hidden_size, cfg.hidden_size)
         self.out = nn.Linear(cfg.hidden_size * (2 if attention else 1), vocab)
         self.input_gates: torch.Tensor | None = None  # input_gates_table(), kept by the owner
+        self._weights: list[list[nn.Parameter]] | None = None
 
     @torch.no_grad()
     def input_gates_table(self) -> torch.Tensor:
@@ -92,8 +93,10 @@ class RecurrentNet(nn.Module):
         (one row per symbol instead of a matrix product per step)."""
         hs, cs = [], []
         x = symbols
+        if self._weights is None:  # all_weights builds new lists at every access
+            self._weights = self.rnn.all_weights
         for k in range(self.layers):
-            w_ih, w_hh, b_ih, b_hh = self.rnn.all_weights[k]
+            w_ih, w_hh, b_ih, b_hh = self._weights[k]
             h = state[0][k] if self.cell == "lstm" else state[k]
             if k == 0 and self.input_gates is not None:
                 gi = self.input_gates[x]
