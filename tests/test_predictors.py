@@ -46,14 +46,27 @@ def test_word_contexts_predict_a_word_seen_before() -> None:
     text = b"the cat sat. a dog ran. the cat sat. a dog ran. the cat sa"
     symbols = np.frombuffer(text, dtype=np.uint8)
     abc = np.unique(symbols)
-    cm = ContextModels(orders=2, table_bits=12, alphabet=abc, batch=1, words=2)
+    cm = ContextModels(orders=2, table_bits=12, alphabet=abc, batch=1, text=3)
     features = feed(cm, np.searchsorted(abc, symbols).reshape(-1, 1))
     probs, _ = features[-1]
-    assert probs.shape == (1, 1 + 2 + 2, len(abc))
+    assert probs.shape == (1, 1 + 2 + 3, len(abc))
     np.testing.assert_allclose(probs.sum(axis=2), 1.0, rtol=1e-5)
     a = np.searchsorted(abc, ord("a"))  # the last symbol, predicted after "the cat s"
     # the current word "s" was followed by "a" both times; order 2 (" s") was too, order 1 less so
     assert probs[0, 3, a] > probs[0, 1, a] and probs[0, 3, a] > 0.8
+
+
+def test_line_position_restarts_after_each_newline() -> None:
+    text = np.frombuffer(b"ab\nabc\nabcd", dtype=np.uint8)
+    abc = np.unique(text)
+    cm = ContextModels(orders=1, table_bits=10, alphabet=abc, batch=2, text=3)
+    positions = []
+    a = np.searchsorted(abc, ord("a"))
+    for symbol in np.searchsorted(abc, text):
+        cm.update(np.array([symbol, a], dtype=np.int32), 2)  # stream 1: "a" forever, no newline
+        positions.append(cm.line_columns.copy())
+    assert [int(p[0]) for p in positions] == [1, 2, 0, 1, 2, 3, 0, 1, 2, 3, 4]
+    assert int(positions[-1][1]) == len(text)
 
 
 def test_counts_are_halved_not_overflowed() -> None:
@@ -74,7 +87,7 @@ def test_hashed_rows_are_tagged_and_reset_on_collision() -> None:
 
 def test_context_models_are_deterministic() -> None:
     rows = np.random.default_rng(2).integers(0, 7, (300, 3))
-    a, b = (feed(ContextModels(5, 10, alphabet(7), 3, words=2), rows) for _ in range(2))
+    a, b = (feed(ContextModels(5, 10, alphabet(7), 3, text=3), rows) for _ in range(2))
     assert all(np.array_equal(x, y) for fa, fb in zip(a, b) for x, y in zip(fa, fb))
 
 

@@ -1,16 +1,17 @@
-"""Order-0..N context models and word contexts: symbol counts per context, turned into one
+"""Order-0..N context models and text contexts: symbol counts per context, turned into one
 distribution per context.
 
 All contexts share one table of small integer counts, one row per context. Orders 1 and 2 have
-exact rows of their own; higher orders and the word contexts (the word being read, case-folded;
-it and the previous word) hash into 2**table_bits shared rows, each
+exact rows of their own; higher orders and the text contexts (the word being read, case-folded;
+it and the previous word; the position in the line and the last symbol) hash into
+2**table_bits shared rows, each
 tagged with 8 more bits of the hash so that a row reused by another context is recognised and
 reset instead of polluting the prediction. Each order's distribution interpolates its counts
 with the next lower order's (Witten-Bell style):
 
     p_k = (c_k + e_k * p_(k-1)) / (n_k + e_k),   e_k = ESCAPE * (distinct symbols seen in context)
 
-and each word context's with order 0, with WORD_ESCAPE instead of ESCAPE.
+and each text context's with order 0, with TEXT_ESCAPE instead of ESCAPE.
 
 (PPM's exclusion instead, measured: 2-6% worse once mixed.) The per-step work is two compiled
 (numba) calls. They use only integer and basic IEEE float arithmetic (no fused multiply-add, no
@@ -23,12 +24,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-ESCAPE = 0.5  # weight of the escape to the lower order, per distinct symbol seen (measured: 0.3-1.0 within 0.2%)
+ESCAPE = 0.7  # weight of the escape to the lower order, per distinct symbol seen (measured: 0.3-1.0 within 0.2%)
 EXACT_ORDERS = 2
-WORD_CONTEXTS = 2  # the current word; the current and the previous word
-# A word context's counts are taken almost raw (escape to order 0, measured 0.015-0.06 within
+TEXT_CONTEXTS = 3  # the current word; it and the previous word; line position and last symbol
+# A text context's counts are taken almost raw (escape to order 0, measured 0.015-0.06 within
 # 0.1%; 0.5 costs 0.8% on enwik5): log p then tells the mixer sharply which symbols followed.
-WORD_ESCAPE = 0.03
+TEXT_ESCAPE = 0.03
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _SALT = np.uint64(0x632BE59BD9B4E019)
 _WORD_MULT = np.uint64(0xFF51AFD7ED558CCD)
@@ -54,7 +55,7 @@ def _hashed(context, salt, bits, hashed_base):  # pragma: no cover (compiled)
 
 
 @njit(cache=True)
-def _locate(history, words, previous_words, orders, vocab, bits, hashed_base, rows, row_tags):  # pragma: no cover
+def _locate(history, words, previous_words, line_columns, orders, vocab, bits, hashed_base, rows, row_tags):  # pragma: no cover
     batch, columns = rows.shape
     for b in range(batch):
         h = history[b]
@@ -75,12 +76,16 @@ def _locate(history, words, previous_words, orders, vocab, bits, hashed_base, ro
         if columns > orders + 1:
             pair = words[b] * _WORD_MULT + previous_words[b]
             rows[b, orders + 1], row_tags[b, orders + 1] = _hashed(pair, np.uint64(17), bits, hashed_base)
+        if columns > orders + 2:  # the position in the line and the last symbol
+            at = (np.uint64(min(line_columns[b], 255)) << np.uint64(8)) | (h & np.uint64(0xFF))
+            rows[b, orders + 2], row_tags[b, orders + 2] = _hashed(at, np.uint64(18), bits, hashed_base)
 
 
 @njit(cache=True)
-def _shift(history, words, previous_words, letters, symbols):  # pragma: no cover (compiled)
+def _shift(history, words, previous_words, line_columns, newline, letters, symbols):  # pragma: no cover (compiled)
     for b in range(history.size):
         s = symbols[b]
+        line_columns[b] = 0 if s == newline else line_columns[b] + 1
         history[b] = (history[b] << np.uint64(8)) | np.uint64(s)
         if letters[s]:
             words[b] = (words[b] + letters[s]) * _WORD_MULT
@@ -89,8 +94,8 @@ def _shift(history, words, previous_words, letters, symbols):  # pragma: no cove
 
 
 @njit(cache=True)
-def _features(table, tags, rows, row_tags, orders, seen, order0, escape, word_escape, probs, known):  # pragma: no cover
-    """probs[b]: orders 0..K interpolated down the chain, then each word context interpolated
+def _features(table, tags, rows, row_tags, orders, seen, order0, escape, text_escape, probs, known):  # pragma: no cover
+    """probs[b]: orders 0..K interpolated down the chain, then each text context interpolated
     with order 0."""
     batch, columns = rows.shape
     vocab = table.shape[1]
@@ -113,13 +118,13 @@ def _features(table, tags, rows, row_tags, orders, seen, order0, escape, word_es
                     n += c
                     if c:
                         d += 1.0
-            if k >= orders:  # a word context starts again from order 0
+            if k >= orders:  # a text context starts again from order 0
                 for v in range(vocab):
                     p[v] = probs[b, 0, v]
             elif n > 0:
                 known[b] += 1
             if n > 0:
-                e = (escape if k < orders else word_escape) * d
+                e = (escape if k < orders else text_escape) * d
                 for v in range(vocab):
                     p[v] = (table[r, v] + e * p[v]) / (n + e)
             for v in range(vocab):
@@ -146,47 +151,49 @@ def _update(table, tags, rows, row_tags, orders, seen, symbols, active, order0):
 
 
 class ContextModels:
-    """Order-0..K counts and, given the alphabet of a text, word contexts; one shared table."""
+    """Order-0..K counts and `text` text contexts (0 or up to TEXT_CONTEXTS); one shared table."""
 
-    def __init__(self, orders: int, table_bits: int, alphabet: np.ndarray, batch: int, words: int = 0) -> None:
+    def __init__(self, orders: int, table_bits: int, alphabet: np.ndarray, batch: int, text: int = 0) -> None:
         vocab = len(alphabet)
         self.orders, self.bits, self.vocab, self.batch = orders, table_bits, vocab, batch
-        hashed = 1 << table_bits if orders > EXACT_ORDERS or words else 0
+        hashed = 1 << table_bits if orders > EXACT_ORDERS or text else 0
         self.hashed_base = _exact_rows(orders, vocab)
         self.table = np.zeros((self.hashed_base + hashed, vocab), dtype=np.uint8)
         self.tags = np.zeros(len(self.table), dtype=np.uint8)  # exact rows keep tag 0
         self.order0 = np.zeros(vocab, dtype=np.int64)
         self.letters = word_letters(alphabet)
+        self.newline = int(np.searchsorted(alphabet, ord("\n"))) if ord("\n") in alphabet else -1
         self.history = np.zeros(batch, dtype=np.uint64)  # the last 8 symbols of each stream
         self.words = np.zeros(batch, dtype=np.uint64)  # hash of the word being read, 0 between words
         self.previous_words = np.zeros(batch, dtype=np.uint64)
-        self.rows = np.zeros((batch, orders + words), dtype=np.int64)
-        self.row_tags = np.zeros((batch, orders + words), dtype=np.uint8)
+        self.line_columns = np.zeros(batch, dtype=np.int64)  # symbols since the last newline
+        self.rows = np.zeros((batch, orders + text), dtype=np.int64)
+        self.row_tags = np.zeros((batch, orders + text), dtype=np.uint8)
         self.seen = 0  # symbols seen per stream so far (all streams advance together)
-        self.probs = np.zeros((batch, orders + words + 1, vocab), dtype=np.float32)
+        self.probs = np.zeros((batch, 1 + orders + text, vocab), dtype=np.float32)
         self.known = np.zeros(batch, dtype=np.int64)
         self._locate()
 
     @staticmethod
     def memory_bytes(orders: int, table_bits: int, vocab: int) -> int:
-        hashed = 1 << table_bits if orders > EXACT_ORDERS else 0
-        return (_exact_rows(orders, vocab) + hashed) * (vocab + 1)
+        return (_exact_rows(orders, vocab) + (1 << table_bits)) * (vocab + 1)
 
     def _locate(self) -> None:
-        _locate(self.history, self.words, self.previous_words, self.orders, self.vocab, self.bits,
-                self.hashed_base, self.rows, self.row_tags)
+        _locate(self.history, self.words, self.previous_words, self.line_columns, self.orders, self.vocab,
+                self.bits, self.hashed_base, self.rows, self.row_tags)
 
     def features(self) -> tuple[np.ndarray, np.ndarray]:
-        """(B, 1+K+words, V) float32 distributions of orders 0..K, then of the word contexts;
+        """(B, 1+K+text, V) float32 distributions of orders 0..K, then of the text contexts;
         (B,) orders whose context was seen."""
         _features(self.table, self.tags, self.rows, self.row_tags, self.orders, self.seen, self.order0,
-                  ESCAPE, WORD_ESCAPE, self.probs, self.known)
+                  ESCAPE, TEXT_ESCAPE, self.probs, self.known)
         return self.probs, self.known
 
     def update(self, symbols: np.ndarray, active: int) -> None:
         """Count symbols[:active] in each current context, then shift them in."""
         _update(self.table, self.tags, self.rows, self.row_tags, self.orders, self.seen, symbols, active,
                 self.order0)
-        _shift(self.history, self.words, self.previous_words, self.letters, symbols)
+        _shift(self.history, self.words, self.previous_words, self.line_columns, self.newline, self.letters,
+               symbols)
         self.seen += 1
         self._locate()

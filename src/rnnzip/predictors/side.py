@@ -46,9 +46,9 @@ class SideModels:
     def __init__(self, cfg: ModelConfig, alphabet: np.ndarray, batch: int, steps: int, device: str) -> None:
         vocab = len(alphabet)
         orders = cfg.context_order
-        self.context = ContextModels(orders, cfg.table_bits, alphabet, batch, context.WORD_CONTEXTS)
+        self.context = ContextModels(orders, cfg.table_bits, alphabet, batch, context.TEXT_CONTEXTS)
         self.match = MatchModel(cfg.match_min, batch, steps) if cfg.match_min else None
-        inputs = 1 + (orders + 1 + context.WORD_CONTEXTS) + int(self.match is not None)  # network, orders 0..K, match
+        inputs = 1 + (orders + 1 + context.TEXT_CONTEXTS) + int(self.match is not None)  # network, orders 0..K, match
         initial = np.zeros(inputs)
         initial[0], initial[orders + 1] = NETWORK_WEIGHT, TOP_ORDER_WEIGHT
         if self.match is not None:
