@@ -45,9 +45,13 @@ class RecurrentNet(nn.Module):
 
     @torch.no_grad()
     def input_gates_table(self) -> torch.Tensor:
-        """(V+1, G*H): every symbol's first-layer input gates, embedding @ W_ih^T + b_ih."""
-        w_ih, _, b_ih, _ = self.rnn.all_weights[0]
-        return torch.addmm(b_ih, self.embed.weight, w_ih.t())
+        """(V+1, G*H): every symbol's first-layer input gates, embedding @ W_ih^T + b_ih (and,
+        for an LSTM, + b_hh, which is added to the same gates)."""
+        w_ih, _, b_ih, b_hh = self.rnn.all_weights[0]
+        return torch.addmm(self._input_bias(b_ih, b_hh), self.embed.weight, w_ih.t())
+
+    def _input_bias(self, b_ih: torch.Tensor, b_hh: torch.Tensor) -> torch.Tensor:
+        return b_ih + b_hh if self.cell == "lstm" else b_ih
 
     @property
     def start_symbol(self) -> int:
@@ -90,31 +94,35 @@ class RecurrentNet(nn.Module):
               ) -> tuple[torch.Tensor, torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
         """One step of the stacked cells (torch's LSTM/GRU equations): symbols (B,) -> y (1, B, H).
         The first layer's input gates come from `input_gates` when the owner keeps it current
-        (one row per symbol instead of a matrix product per step)."""
-        hs, cs = [], []
-        x = symbols
+        (one row per symbol instead of a matrix product per step); few, fused ops, since at a
+        few streams the per-op overhead is what costs."""
         if self._weights is None:  # all_weights builds new lists at every access
             self._weights = self.rnn.all_weights
+        hs, cs = [], []
+        x = symbols
         for k in range(self.layers):
             w_ih, w_hh, b_ih, b_hh = self._weights[k]
-            h = state[0][k] if self.cell == "lstm" else state[k]
             if k == 0 and self.input_gates is not None:
                 gi = self.input_gates[x]
             else:
                 x = self.embed(x) if k == 0 else x
-                gi = torch.addmm(b_ih, x, w_ih.t())
-            gh = torch.addmm(b_hh, h, w_hh.t())
+                gi = torch.addmm(self._input_bias(b_ih, b_hh), x, w_ih.t())
             if self.cell == "lstm":
-                i, f, g, o = (gi + gh).chunk(4, dim=1)
-                c = torch.sigmoid(f) * state[1][k] + torch.sigmoid(i) * torch.tanh(g)
-                x = torch.sigmoid(o) * torch.tanh(c)
+                gates = torch.addmm(gi, state[0][k], w_hh.t())
+                i, f, _, o = torch.sigmoid(gates).chunk(4, dim=1)
+                c = torch.addcmul(f * state[1][k], i, torch.tanh(gates[:, 2 * self.width : 3 * self.width]))
+                x = o * torch.tanh(c)
                 cs.append(c)
             else:
+                h = state[k]
+                gh = torch.addmm(b_hh, h, w_hh.t())
                 ir, iz, in_ = gi.chunk(3, dim=1)
                 hr, hz, hn = gh.chunk(3, dim=1)
                 z = torch.sigmoid(iz + hz)
                 n = torch.tanh(in_ + torch.sigmoid(ir + hr) * hn)
                 x = n + z * (h - n)
             hs.append(x)
-        h_all = torch.stack(hs)
-        return x.unsqueeze(0), ((h_all, torch.stack(cs)) if self.cell == "lstm" else h_all)
+        h_all = x.unsqueeze(0) if self.layers == 1 else torch.stack(hs)
+        if self.cell != "lstm":
+            return x.unsqueeze(0), h_all
+        return x.unsqueeze(0), (h_all, cs[0].unsqueeze(0) if self.layers == 1 else torch.stack(cs))
