@@ -15,6 +15,8 @@ if [[ $what == enwik5 || $what == all ]]; then
   bench "$CORPUS/enwik/enwik5" --codecs rnnzip,gzip,bzip2,xz,zstd,brotli,ppmd6,ppmd8 \
     --presets 1,2,3,4,5,6,7,8,9,lstm,gru,lstm-att,gru-att \
     --out "$OUT/enwik5.md" --plot "$OUT/enwik5.png" > /dev/null || true  # a failed row is in the table
+  # the speed target (10 KB/s both ways) as the median of 5 runs of the default
+  bench "$CORPUS/enwik/enwik5" --codecs rnnzip --repeat 5 --out "$OUT/enwik5-speed.md" > /dev/null || true
 fi
 if [[ $what == seed || $what == all ]]; then
   # the reference design runs at about 30 bytes/s on a CPU: its presets on the first 5,000 bytes
