@@ -4,9 +4,12 @@ Layer 1: S weight sets, each chosen per stream by a selector (a small context su
 longest order seen and the match length), each mixing the J inputs F (the network's
 log-probabilities, the context models' log-probabilities, the match model's one-hot):
 z_s = sum_j w[sel_s, j] * F_j. Layer 2 mixes the S outputs with weights chosen by one more
-selector: logits = sum_s u[sel, s] * z_s. After the symbol y is coded with p = softmax(logits),
-both layers take one gradient step on log p(y): d/du_s = z_s[y] - E_p[z_s], and through layer 2,
-d/dw_j = u_s * (F_j[y] - E_p[F_j]).
+selector: logits = sum_s u[sel, s] * z_s. A calibration (an APM-like stage) then adds to each
+symbol's logit a learned function, per layer-2 selector, of how far that logit lies below the
+best one (piecewise linear over buckets of CALIBRATION_WIDTH nats). After the symbol y is coded
+with p = softmax(logits), every stage takes one gradient step on log p(y): d/du_s = z_s[y] -
+E_p[z_s]; through layer 2, d/dw_j = u_s * (F_j[y] - E_p[F_j]); the calibration's two buckets
+around each symbol move by ([v = y] - p_v), split by the interpolation weights.
 
 Compiled with numba; plain IEEE arithmetic in a fixed order (no fused multiply-add, no
 reassociation), so encoder and decoder compute the same bits on every machine.
@@ -17,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# measured on enwik5 and alice29: 0.2-0.3% smaller with the calibration; rates 0.002-0.01 and
+# widths 0.5-2 nats within 0.05%
 CALIBRATION_BUCKETS, CALIBRATION_WIDTH, CALIBRATION_RATE = 24, 1.0, 0.005
 
 
@@ -110,21 +115,19 @@ class Mixer:
         self.rate, self.final_rate = rate, final_rate
         self.outputs = np.zeros((batch, sets, vocab))
         self.logits = np.zeros((batch, vocab), dtype=np.float64)
-        self.calibration = np.zeros((final_rows, CALIBRATION_BUCKETS + 1))
+        self.calibration = np.zeros((final_rows, CALIBRATION_BUCKETS + 1))  # by layer 2's selector
         self.position = np.zeros((batch, vocab))
 
     def logits_of(self, features: np.ndarray, selected: np.ndarray, final_selected: np.ndarray) -> np.ndarray:
         """features (B, J, V) float32, selected (B, S) rows, final_selected (B,) -> (B, V) logits."""
         self.features, self.selected, self.final_selected = features, selected, final_selected
         _mix(features, selected, self.weights, final_selected, self.final_weights, self.outputs, self.logits)
-        if CALIBRATION_RATE:
-            _calibrate(self.logits, final_selected, self.calibration, CALIBRATION_WIDTH, self.position)
+        _calibrate(self.logits, final_selected, self.calibration, CALIBRATION_WIDTH, self.position)
         return self.logits.astype(np.float32)
 
     def learn(self, probs: np.ndarray, symbols: np.ndarray, active: int) -> None:
         """One gradient step on each active stream's log loss, given the coded probabilities."""
         _learn(self.features, self.selected, self.weights, self.final_selected, self.final_weights,
                self.outputs, probs, symbols, active, self.rate, self.final_rate)
-        if CALIBRATION_RATE:
-            _learn_calibration(self.final_selected, self.calibration, self.position, probs, symbols, active,
-                               CALIBRATION_RATE)
+        _learn_calibration(self.final_selected, self.calibration, self.position, probs, symbols, active,
+                           CALIBRATION_RATE)

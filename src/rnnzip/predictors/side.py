@@ -13,11 +13,14 @@ from .context import ContextModels
 from .match import MatchModel
 from .mixer import Mixer
 
-MIXER_RATE = 0.004
-FINAL_RATE = 0.0005
+# Rates measured on enwik5, alice29 and small files: layer 1 0.003-0.005 within 0.1% (0.02
+# diverges), layer 2 0.0005 (0: +0.3%, 0.002: +0.1%).
+MIXER_RATE, FINAL_RATE = 0.004, 0.0005
+# Layer-1 selectors: (orders with a known context, match bucket) and (previous symbol, match
+# bucket). A third by the previous two symbols measured 0.2% worse (too many rows to learn).
 SETS = 2
-MATCH_BUCKETS = 4  # none, < 8, < 16, >= 16
-# initial layer-1 weights: trust the network and the highest order about equally, the match a little
+MATCH_BUCKETS = 4  # none, < 8, < 16, >= 16; layer 2 and the calibration are selected by it
+# initial layer-1 weights: the highest order most, the network (random at first) less
 NETWORK_WEIGHT, TOP_ORDER_WEIGHT, MATCH_WEIGHT = 0.3, 0.5, 0.5
 
 
@@ -48,7 +51,8 @@ class SideModels:
         orders = cfg.context_order
         self.context = ContextModels(orders, cfg.table_bits, alphabet, batch, context.TEXT_CONTEXTS)
         self.match = MatchModel(cfg.match_min, batch, steps) if cfg.match_min else None
-        inputs = 1 + (orders + 1 + context.TEXT_CONTEXTS) + int(self.match is not None)  # network, orders 0..K, match
+        # network, orders 0..K, text contexts, match
+        inputs = 1 + (orders + 1 + context.TEXT_CONTEXTS) + int(self.match is not None)
         initial = np.zeros(inputs)
         initial[0], initial[orders + 1] = NETWORK_WEIGHT, TOP_ORDER_WEIGHT
         if self.match is not None:
