@@ -118,3 +118,25 @@ def test_background_update_hands_its_error_to_the_waiting_thread() -> None:
     background.start(fail)
     with pytest.raises(RuntimeError, match="update failed"):
         background.wait()
+
+
+def test_mixer_learns_to_trust_the_input_that_is_right() -> None:
+    from rnnzip.predictors.mixer import Mixer
+
+    vocab, steps = 6, 300
+    rng = np.random.default_rng(4)
+    mixer = Mixer(np.array([0.2, 0.2]), sets=2, rows=4, final_rows=1, batch=1, vocab=vocab,
+                  rate=0.02, final_rate=0.002)
+    selected, final_selected = np.array([[0, 2]]), np.array([0])
+    right = []
+    for _ in range(steps):
+        y = int(rng.integers(vocab))
+        sharp = np.full(vocab, np.log(0.02)); sharp[y] = np.log(0.9)  # input 0 knows the symbol
+        features = np.stack([sharp, np.full(vocab, np.log(1 / vocab))])[None].astype(np.float32)
+        logits = mixer.logits_of(features, selected, final_selected)
+        p = np.exp(logits - logits.max()); p /= p.sum()
+        right.append(p[0, y])
+        mixer.learn(p.astype(np.float32), np.array([y], dtype=np.int32), 1)
+    assert np.mean(right[-50:]) > np.mean(right[:50]) + 0.2
+    assert mixer.weights[0, 0] > 0.5 and mixer.weights[2, 0] > 0.5  # both selected rows learned
+    assert np.abs(mixer.calibration).sum() > 0  # the calibration stage learned too

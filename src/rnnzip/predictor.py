@@ -86,8 +86,8 @@ class StatefulPredictor:
 
     The update runs on a second thread while the next window is predicted by a copy of the
     weights (`live`); the copy takes the new weights at the end of that window. So window k+2
-    is predicted with the training of windows up to k, on both sides alike, and training costs
-    no coding time on a machine with two cores. With side models (context_order > 0), the
+    is predicted with the training of windows up to k, on both sides alike, and training mostly
+    overlaps coding on a machine with two cores. With side models (context_order > 0), the
     network's prediction is mixed with theirs; the network still trains on its own loss."""
 
     def __init__(self, cfg: ModelConfig, alphabet: np.ndarray, steps: int, device: str) -> None:

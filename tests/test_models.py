@@ -1,0 +1,40 @@
+"""The networks' fast prediction step against torch's own recurrent layers, and stream counts."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from rnnzip.config import ModelConfig
+from rnnzip.models import NETWORKS
+from rnnzip.presets import auto_batch_size
+
+
+@pytest.mark.parametrize("network", ["lstm", "gru", "lstm-att"])
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("gate_table", [False, True])
+def test_prediction_step_matches_the_training_forward(network: str, layers: int, gate_table: bool) -> None:
+    """The hand-written step (used to predict) must compute what torch's layer (used to train)
+    computes, with or without the per-symbol input-gate table; else training fits another model."""
+    torch.manual_seed(0)
+    cfg = ModelConfig(network=network, hidden_size=24, embed_size=8, num_layers=layers, attention_window=4)
+    net = NETWORKS[network].build(cfg, 11)
+    if gate_table:
+        net.input_gates = net.input_gates_table()
+    symbols = torch.randint(0, 11, (6, 3))
+    state = net.initial_state(3, "cpu")
+    with torch.no_grad():
+        expected, _ = net(symbols, state)  # T = 6: torch's layer
+        steps = []
+        for t in range(6):  # T = 1 under no_grad: the fast step
+            logits, state = net(symbols[t : t + 1], state)
+            steps.append(logits[0])
+    torch.testing.assert_close(torch.stack(steps), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_stream_count_grows_with_the_input_within_limits() -> None:
+    assert auto_batch_size(1) == 4
+    assert auto_batch_size(100_000) == 8  # enwik5
+    assert auto_batch_size(400_000) == 8
+    assert auto_batch_size(1_000_000) == 16  # enwik6
+    assert auto_batch_size(10**9) == 32
