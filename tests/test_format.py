@@ -12,7 +12,7 @@ import pytest
 
 import rnnzip
 from rnnzip.errors import BadRnnzipFile, EnvironmentMismatch
-from rnnzip.format import MAGIC, MODEL, VERSION, pack_header, read_header
+from rnnzip.format import MAGIC, MODEL, VERSION, _uvarint, pack_header, read_header
 from rnnzip.presets import PRESETS, preset_id
 
 from conftest import TINY, sample
@@ -46,7 +46,9 @@ def test_default_frame_header_is_small_and_uses_a_preset_id() -> None:
     packed = rnnzip.compress(sample(3000))
     header = header_of(packed)
     size = len(packed) - header.payload_length
-    assert size < 64
+    # magic 4, version and method 2, length 2, crc 4, preset 1, batch 1, environment 6,
+    # payload length 2, header check 2
+    assert size == 24
     assert preset_id(header.config) != 0
 
 
@@ -93,10 +95,12 @@ def test_unknown_version() -> None:
         rnnzip.decompress(bytes(packed))
 
 
-def test_version_1_files_are_refused_clearly() -> None:
-    """Version 1 had another predictor: its files must fail at once, not decode to garbage."""
-    with pytest.raises(BadRnnzipFile, match="unsupported format version 1 "):
-        rnnzip.decompress((DATA / "v1-tiny-hybrid.rnz").read_bytes())
+@pytest.mark.parametrize("version", [1, 2])
+def test_older_versions_are_refused_clearly(version: int) -> None:
+    """Versions 1 and 2 had other predictors and headers: their files must fail at once, not
+    decode to garbage."""
+    with pytest.raises(BadRnnzipFile, match=f"unsupported format version {version} "):
+        rnnzip.decompress((DATA / f"v{version}-tiny-hybrid.rnz").read_bytes())
 
 
 def test_corrupt_header_field_is_caught_by_header_checksum() -> None:
@@ -133,7 +137,7 @@ def test_absurd_parameters_rejected_before_allocation() -> None:
 def test_absurd_length_rejected() -> None:
     # a stored frame claiming 2**40 bytes, with a valid header checksum
     body = MAGIC + bytes([VERSION, 0]) + b"\x80\x80\x80\x80\x80\x20" + struct.pack("<I", 0)
-    forged = body + struct.pack("<I", zlib.crc32(body))
+    forged = body + struct.pack("<H", zlib.crc32(body) & 0xFFFF)
     with pytest.raises(BadRnnzipFile, match="frame length exceeds"):
         rnnzip.decompress(forged)
 
@@ -165,21 +169,24 @@ def test_cuda_file_on_a_machine_without_cuda(monkeypatch) -> None:
         rnnzip.decompress(forged)
 
 
+def _forge_header_byte(packed: bytes, offset_after_crc: int, value: int) -> bytes:
+    """Set one header byte, counted from the first byte after the data CRC, and re-checksum."""
+    body = bytearray(packed[: len(packed) - header_of(packed).payload_length - 2])
+    body[len(MAGIC) + 2 + len(_uvarint(header_of(packed).length)) + 4 + offset_after_crc] = value
+    return bytes(body) + struct.pack("<H", zlib.crc32(body) & 0xFFFF) + packed[len(body) + 2 :]
+
+
 def test_unknown_preset_id() -> None:
     packed = rnnzip.compress(sample(800), level=1)
     assert preset_id(header_of(packed).config) == 1
-    body = bytearray(packed[: len(packed) - header_of(packed).payload_length - 4])
-    pid_at = len(MAGIC) + 2 + len(_uvarint_len(header_of(packed).length)) + 4
-    body[pid_at] = 250
-    forged = bytes(body) + struct.pack("<I", zlib.crc32(body)) + packed[len(body) + 4 :]
     with pytest.raises(BadRnnzipFile, match="unknown preset id 250"):
-        rnnzip.decompress(forged)
+        rnnzip.decompress(_forge_header_byte(packed, 0, 250))
 
 
-def _uvarint_len(value: int) -> bytes:
-    from rnnzip.format import _uvarint
-
-    return _uvarint(value)
+def test_unknown_capability_code() -> None:
+    packed = rnnzip.compress(sample(800), level=1)  # preset 1, batch 1 byte, torch version 3 bytes
+    with pytest.raises(BadRnnzipFile, match="capability"):
+        rnnzip.decompress(_forge_header_byte(packed, 5, 0x0F))
 
 
 def test_every_preset_is_valid_and_has_a_unique_id() -> None:

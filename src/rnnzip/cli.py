@@ -13,7 +13,7 @@ from typing import BinaryIO, Iterator
 
 from . import __version__
 from .api import DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, make_config
-from .codec import iter_frames
+from .codec import frame_alphabet, iter_frames
 from .config import ModelConfig
 from .errors import RnnzipError
 from .format import STORED
@@ -250,4 +250,4 @@ def _list(name: str, args: argparse.Namespace) -> None:
         assert h.config is not None and h.environment is not None
         params = ", ".join(f"{k}={v}" for k, v in h.config.as_dict().items() if k != "network")
         print(f"  frame {i}: {h.config.network}, {h.length:,} -> {len(payload):,} bytes, "
-              f"{len(h.alphabet)} symbols, {params}; {h.environment.describe()}")
+              f"{len(frame_alphabet(payload))} symbols, {params}; {h.environment.describe()}")

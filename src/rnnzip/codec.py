@@ -9,6 +9,7 @@ from typing import BinaryIO, Callable, Iterator
 
 import numpy as np
 
+from .alphabet import code_alphabet
 from .coder import Decoder, Encoder
 from .config import ModelConfig, validate
 from .engine import Layout, run
@@ -29,15 +30,15 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu",
     if not data:
         return stored
     raw = np.frombuffer(data, dtype=np.uint8)
-    alphabet = np.unique(raw)
     layout = Layout.of(len(data), cfg.batch_size or auto_batch_size(len(data)))
     draft = FrameHeader(MODEL, len(data), crc, validate(cfg.with_overrides(batch_size=layout.batch)),
-                        alphabet.tobytes(), current_environment(device))
+                        current_environment(device))
     # Code with the header as the decoder will read it back, so no parameter can differ by a bit.
     header = read_header(io.BytesIO(pack_header(draft)))
     assert header is not None and header.config is not None
     encoder = Encoder()
-    if len(alphabet) > 1:  # a single symbol needs no coding at all
+    alphabet = code_alphabet(encoder.code, np.unique(raw))
+    if len(alphabet) > 1:  # a single symbol needs no more coding
         rows = layout.to_steps(np.searchsorted(alphabet, raw).astype(np.int32))
         with coding_threads():
             predictor = make_predictor(header.config, alphabet, layout.steps, device)
@@ -50,29 +51,44 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu",
 def decompress_frame(header: FrameHeader, payload: bytes, device: str = "auto",
                      progress: Progress | None = None) -> bytes:
     """The original bytes of one frame, verified against its checksum."""
-    if header.method == STORED or len(header.alphabet) == 1:  # nothing to model
-        data = payload if header.method == STORED else header.alphabet * header.length
+    if header.method == STORED:
+        data = payload
         if progress is not None:
             progress(len(data))
     else:
-        assert header.config is not None and header.environment is not None
-        device = require(header.environment, device)
-        layout = Layout.of(header.length, header.config.batch_size)
-        if layout.batch != header.config.batch_size or len(payload) % 4:
-            raise BadRnnzipFile("corrupt header: batch size or payload length inconsistent")
-        rows = np.zeros((layout.steps, layout.batch), dtype=np.int32)
-        decoder = Decoder(payload)
-        with coding_threads():
-            predictor = make_predictor(header.config, np.frombuffer(header.alphabet, dtype=np.uint8),
-                                       layout.steps, device)
-            try:
-                run(predictor, decoder.code, layout, rows, progress)
-            except (ValueError, RuntimeError) as e:  # the range decoder rejects corrupt data
-                raise BadRnnzipFile(f"corrupt payload ({e})") from None
-        data = np.frombuffer(header.alphabet, dtype=np.uint8)[layout.from_steps(rows)].tobytes()
+        data = _decode_model_frame(header, payload, device, progress)
     if zlib.crc32(data) != header.crc32:
         raise BadRnnzipFile("corrupt data (checksum mismatch)")
     return data
+
+
+def _decode_model_frame(header: FrameHeader, payload: bytes, device: str, progress: Progress | None) -> bytes:
+    assert header.config is not None and header.environment is not None
+    device = require(header.environment, device)
+    layout = Layout.of(header.length, header.config.batch_size)
+    if layout.batch != header.config.batch_size or len(payload) % 4:
+        raise BadRnnzipFile("corrupt header: batch size or payload length inconsistent")
+    decoder = Decoder(payload)
+    try:
+        alphabet = code_alphabet(decoder.code)
+        if not len(alphabet):
+            raise ValueError("empty alphabet")
+        if len(alphabet) == 1:  # a single symbol needs no more coding
+            if progress is not None:
+                progress(header.length)
+            return alphabet.tobytes() * header.length
+        rows = np.zeros((layout.steps, layout.batch), dtype=np.int32)
+        with coding_threads():
+            predictor = make_predictor(header.config, alphabet, layout.steps, device)
+            run(predictor, decoder.code, layout, rows, progress)
+    except (ValueError, RuntimeError) as e:  # the range decoder rejects corrupt data
+        raise BadRnnzipFile(f"corrupt payload ({e})") from None
+    return alphabet[layout.from_steps(rows)].tobytes()
+
+
+def frame_alphabet(payload: bytes) -> bytes:
+    """The byte values that occur in a model frame, read from the start of its payload."""
+    return code_alphabet(Decoder(payload).code).tobytes()
 
 
 def iter_frames(stream: BinaryIO) -> Iterator[tuple[FrameHeader, bytes]]:

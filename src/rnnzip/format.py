@@ -16,18 +16,19 @@ from typing import BinaryIO
 from .config import ModelConfig, validate
 from .errors import BadRnnzipFile, RnnzipError
 from .models import NETWORK_BY_ID, NETWORKS
-from .numerics import CAPABILITIES, DEVICES, Environment
+from .numerics import CAPABILITIES, Environment, device_of
 from .presets import PRESET_BY_ID, preset_id
 
 MAGIC = b"\x89RNZ"
-VERSION = 2  # 2: word contexts, two-layer mixer with calibration, delayed network updates
+VERSION = 3  # 2: word contexts, two-layer mixer, delayed updates; 3: compact header, coded alphabet
 STORED, MODEL = 0, 1
 MAX_FRAME_LENGTH = 1 << 30  # original bytes in one frame
 _CHUNK = 1 << 20  # payloads are read in chunks, so a lying length cannot allocate at once
 
 # The explicit hyperparameter block of a custom (non-preset) configuration.
 _CONFIG = struct.Struct("<BIHHBHHdddddBBB")
-_ENV = struct.Struct("<BBBBBBI")  # torch major, minor, patch, capability, device, threads, probe
+_ENV = struct.Struct("<BBBBH")  # torch major, minor, patch, capability | threads - 1 << 4, probe
+_MAX_THREADS = 16
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,6 @@ class FrameHeader:
     length: int                        # original bytes in this frame
     crc32: int                         # of the original bytes
     config: ModelConfig | None = None  # MODEL: the resolved hyperparameters (batch_size > 0)
-    alphabet: bytes = b""              # MODEL: the byte values present, sorted
     environment: Environment | None = None  # MODEL: what the decoder must reproduce
     payload_length: int = 0            # MODEL: bytes of range-coder output that follow
 
@@ -48,16 +48,6 @@ def _uvarint(value: int) -> bytes:
         out.append(byte | (0x80 if value else 0))
         if not value:
             return bytes(out)
-
-
-def _alphabet_map(alphabet: bytes) -> bytes:
-    """The 256-bit presence map, trimmed to its first..last nonzero byte: (offset, count, bytes)."""
-    bitmap = bytearray(32)
-    for b in alphabet:
-        bitmap[b >> 3] |= 1 << (b & 7)
-    nonzero = [i for i, v in enumerate(bitmap) if v] or [0]
-    first, last = nonzero[0], nonzero[-1]
-    return bytes([first, last - first + 1]) + bytes(bitmap[first : last + 1])
 
 
 def pack_header(h: FrameHeader) -> bytes:
@@ -74,13 +64,19 @@ def pack_header(h: FrameHeader) -> bytes:
                 cfg.embed_size, cfg.attention_window, cfg.learning_rate, cfg.final_learning_rate,
                 cfg.beta1, cfg.beta2, cfg.clip, cfg.context_order, cfg.table_bits, cfg.match_min,
             )
-        out += _uvarint(cfg.batch_size) + _alphabet_map(h.alphabet)
         env = h.environment
-        out += _ENV.pack(*env.torch_version, CAPABILITIES.index(env.capability),
-                         DEVICES.index(env.device), env.threads, env.probe)
+        assert 1 <= env.threads <= _MAX_THREADS and env.device == device_of(env.capability)
+        out += _uvarint(cfg.batch_size)
+        out += _ENV.pack(*env.torch_version, CAPABILITIES.index(env.capability) | env.threads - 1 << 4,
+                         env.probe)
         out += _uvarint(h.payload_length)
-    out += struct.pack("<I", zlib.crc32(out))
+    out += _header_check(out)
     return bytes(out)
+
+
+def _header_check(header: bytes) -> bytes:
+    """The low 16 bits of the header's CRC-32, as gzip's header CRC."""
+    return struct.pack("<H", zlib.crc32(header) & 0xFFFF)
 
 
 class _HeaderReader:
@@ -132,8 +128,6 @@ def read_header(stream: BinaryIO) -> FrameHeader | None:
     pid = r.take(1)[0]
     config_block = r.take(_CONFIG.size) if pid == 0 else b""
     batch = r.uvarint(1 << 16, "batch size")
-    first_byte, count = r.take(2)
-    bitmap = r.take(count)
     env_fields = _ENV.unpack(r.take(_ENV.size))
     payload_length = r.uvarint(MAX_FRAME_LENGTH + 64, "payload length")
     _check_header_crc(r)  # only now are the fields trusted enough to interpret
@@ -154,22 +148,19 @@ def read_header(stream: BinaryIO) -> FrameHeader | None:
         config = validate(config.with_overrides(batch_size=batch))
     except RnnzipError as e:
         raise BadRnnzipFile(f"corrupt header: {e}") from None
-    if batch == 0 or first_byte + count > 32:
-        raise BadRnnzipFile("corrupt header: bad batch size or alphabet map")
-    alphabet = bytes(
-        (first_byte + i) * 8 + bit for i, v in enumerate(bitmap) for bit in range(8) if v >> bit & 1
-    )
-    major, minor, patch, cap, device, threads, probe = env_fields
-    if cap >= len(CAPABILITIES) or device >= len(DEVICES) or not alphabet:
-        raise BadRnnzipFile("corrupt header: bad environment fields or empty alphabet")
-    env = Environment((major, minor, patch), CAPABILITIES[cap], DEVICES[device], threads, probe)
-    return FrameHeader(MODEL, length, crc, config, alphabet, env, payload_length)
+    if batch == 0:
+        raise BadRnnzipFile("corrupt header: batch size 0")
+    major, minor, patch, cap_threads, probe = env_fields
+    capability = CAPABILITIES[cap_threads & 0xF] if cap_threads & 0xF < len(CAPABILITIES) else None
+    if capability is None:
+        raise BadRnnzipFile("corrupt header: unknown CPU capability code")
+    env = Environment((major, minor, patch), capability, device_of(capability), (cap_threads >> 4) + 1, probe)
+    return FrameHeader(MODEL, length, crc, config, env, payload_length)
 
 
 def _check_header_crc(r: _HeaderReader) -> None:
-    expected = zlib.crc32(r.seen)
-    (stored,) = struct.unpack("<I", r.take(4))
-    if stored != expected:
+    expected = _header_check(r.seen)
+    if r.take(len(expected)) != expected:
         raise BadRnnzipFile("corrupt header (header checksum mismatch)")
 
 

@@ -55,7 +55,7 @@ class Environment:
     capability: str
     device: str
     threads: int
-    probe: int  # crc32 of a reference computation's float bits
+    probe: int  # 16 bits of the crc32 of a reference computation's float bits
 
     def describe(self) -> str:
         version = ".".join(map(str, self.torch_version))
@@ -65,6 +65,10 @@ class Environment:
 def torch_version() -> tuple[int, int, int]:
     parts = torch.__version__.split("+")[0].split(".")
     return tuple(int("".join(c for c in p if c.isdigit()) or 0) for p in (parts + ["0", "0"])[:3])  # type: ignore[return-value]
+
+
+def device_of(capability: str) -> str:
+    return "cuda" if capability == "CUDA" else "cpu"
 
 
 def cpu_capability(device: str) -> str:
@@ -112,7 +116,7 @@ def probe(device: str) -> int:
             opt.step()
         probs = torch.softmax(logits.detach(), -1)
         blob = b"".join(t.detach().cpu().numpy().tobytes() for t in (probs, *lstm.parameters()))
-    return zlib.crc32(blob)
+    return zlib.crc32(blob) & 0xFFFF
 
 
 def current_environment(device: str) -> Environment:
@@ -143,5 +147,5 @@ def require(recorded: Environment, requested_device: str = "auto") -> str:
                    if getattr(here, name) != getattr(recorded, name)]
         raise EnvironmentMismatch(
             f"cannot decode on this machine: {', '.join(differs)} differ (file: {recorded.describe()}, "
-            f"probe {recorded.probe:08x}; here: {here.describe()}, probe {here.probe:08x})")
+            f"probe {recorded.probe:04x}; here: {here.describe()}, probe {here.probe:04x})")
     return recorded.device
