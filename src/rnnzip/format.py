@@ -151,9 +151,9 @@ def read_header(stream: BinaryIO) -> FrameHeader | None:
     if batch == 0:
         raise BadRnnzipFile("corrupt header: batch size 0")
     major, minor, patch, cap_threads, probe = env_fields
-    capability = CAPABILITIES[cap_threads & 0xF] if cap_threads & 0xF < len(CAPABILITIES) else None
-    if capability is None:
+    if cap_threads & 0xF >= len(CAPABILITIES):
         raise BadRnnzipFile("corrupt header: unknown CPU capability code")
+    capability = CAPABILITIES[cap_threads & 0xF]
     env = Environment((major, minor, patch), capability, device_of(capability), (cap_threads >> 4) + 1, probe)
     return FrameHeader(MODEL, length, crc, config, env, payload_length)
 
