@@ -94,26 +94,25 @@ def coding_threads() -> Iterator[None]:
 
 @lru_cache(maxsize=None)
 def probe(device: str) -> int:
-    """Hash the float bits of a small LSTM step, backward pass, softmax and Adam update.
+    """Hash the float bits of a small LSTM step, backward pass, softmax and clipped Adam update.
 
-    It runs the kernels the networks run (sgemm, sigmoid/tanh, exp/log, sqrt), so two machines
-    that agree on it very likely agree on the whole model; the other recorded fields catch the rest.
+    It runs the kernels the networks run (sgemm, sigmoid/tanh, exp/log, sqrt, fused Adam), so
+    two machines that agree on it very likely agree on the whole model; the other recorded
+    fields catch the rest.
     """
+    from .training import ClippedAdam  # imports torch: only after pinning
+
     with coding_threads(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(20261125)
         lstm = torch.nn.LSTM(24, 64).to(device)
         head = torch.nn.Linear(64, 200).to(device)
-        opt = torch.optim.Adam([*lstm.parameters(), *head.parameters()], lr=1e-2, betas=(0.0, 0.9999))
+        opt = ClippedAdam([*lstm.parameters(), *head.parameters()], betas=(0.0, 0.9999), clip=1.0)
         x = torch.randn(5, 8, 24).to(device)
         target = torch.randint(0, 200, (5, 8)).to(device)
         for _ in range(2):
             y, _ = lstm(x)
             logits = head(y)
-            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 200), target.reshape(-1))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(lstm.parameters(), 1.0)
-            opt.step()
+            opt.step(torch.nn.functional.cross_entropy(logits.reshape(-1, 200), target.reshape(-1)), lr=1e-2)
         probs = torch.softmax(logits.detach(), -1)
         blob = b"".join(t.detach().cpu().numpy().tobytes() for t in (probs, *lstm.parameters()))
     return zlib.crc32(blob) & 0xFFFF

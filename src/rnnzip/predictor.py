@@ -18,31 +18,7 @@ from .config import ModelConfig
 from .models import NETWORKS
 from .models.recurrent import RecurrentState
 from .predictors.side import SideModels
-
-
-def learning_rates(cfg: ModelConfig, updates: int) -> list[float]:
-    """Geometric decay from learning_rate to final_learning_rate over a frame's updates."""
-    ratio = cfg.final_learning_rate / cfg.learning_rate
-    last = max(1, updates - 1)
-    return [cfg.learning_rate * ratio ** (k / last) for k in range(max(1, updates))]
-
-
-class _Trainer:
-    """Adam with gradient-norm clipping and the frame's learning-rate schedule."""
-
-    def __init__(self, net: torch.nn.Module, cfg: ModelConfig, updates: int) -> None:
-        self.params = list(net.parameters())
-        self.opt = torch.optim.Adam(self.params, lr=cfg.learning_rate, betas=(cfg.beta1, cfg.beta2),
-                                    foreach=False, fused=True)
-        self.clip, self.rates, self.done = cfg.clip, learning_rates(cfg, updates), 0
-
-    def update(self, loss: torch.Tensor) -> None:
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.params, self.clip)
-        self.opt.param_groups[0]["lr"] = self.rates[min(self.done, len(self.rates) - 1)]
-        self.opt.step()
-        self.done += 1
+from .training import Trainer
 
 
 def _build(cfg: ModelConfig, vocab: int, device: str) -> torch.nn.Module:
@@ -97,7 +73,7 @@ class StatefulPredictor:
         self.live.input_gates = self.gates = self.net.input_gates_table()
         batch, self.T, self.device = cfg.batch_size, cfg.seq_length, device
         self.side = SideModels(cfg, alphabet, batch, steps, device) if cfg.context_order else None
-        self.trainer = _Trainer(self.net, cfg, steps // self.T)
+        self.trainer = Trainer(self.net, cfg, steps // self.T)
         self.training = _Background()
         self.steps_left = steps
         self.state = self.saved = self.net.initial_state(batch, device)
@@ -158,7 +134,7 @@ class WindowPredictor:
         vocab = len(alphabet)
         self.net = _build(cfg, vocab, device)
         self.vocab, self.W, self.batch, self.device = vocab, cfg.seq_length, cfg.batch_size, device
-        self.trainer = _Trainer(self.net, cfg, steps)
+        self.trainer = Trainer(self.net, cfg, steps)
         self.windows: torch.Tensor | None = None  # (B, W)
 
     def probabilities(self) -> torch.Tensor:
