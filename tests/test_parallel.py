@@ -75,3 +75,11 @@ def test_cli_stdin_to_stdout_with_workers(monkeypatch, capsysbinary) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(packed)))
     assert main(["-d", "-c", "-T2"]) == 0
     assert capsysbinary.readouterr().out == data
+
+
+def test_default_workers_are_one_per_two_cores(monkeypatch) -> None:
+    from rnnzip.parallel import default_threads
+
+    for cores, workers in [(1, 1), (2, 1), (3, 1), (16, 8)]:
+        monkeypatch.setattr("os.sched_getaffinity", lambda _pid, n=cores: set(range(n)))
+        assert default_threads() == workers

@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--block-size", type=_size, default=DEFAULT_BLOCK_SIZE,
                    help=f"bytes per independent frame (default {DEFAULT_BLOCK_SIZE >> 20}M; K/M/G suffixes)")
     p.add_argument("-T", "--threads", type=int, default=0, metavar="N",
-                   help="worker processes, one frame each (default 0: all cores); output is the same for any N")
+                   help="worker processes, one frame each (default 0: one per two cores); output is the same for any N")
     hp = p.add_argument_group("hyperparameters (override the preset)")
     for field, kind in [("batch_size", int), ("seq_length", int), ("hidden_size", int),
                         ("num_layers", int), ("embed_size", int), ("attention_window", int),
