@@ -66,8 +66,8 @@ def _decode_model_frame(header: FrameHeader, payload: bytes, device: str, progre
     assert header.config is not None and header.environment is not None
     device = require(header.environment, device)
     layout = Layout.of(header.length, header.config.batch_size)
-    if layout.batch != header.config.batch_size or len(payload) % 4:
-        raise BadRnnzipFile("corrupt header: batch size or payload length inconsistent")
+    if layout.batch != header.config.batch_size:
+        raise BadRnnzipFile("corrupt header: batch size inconsistent with the length")
     decoder = Decoder(payload)
     try:
         alphabet = code_alphabet(decoder.code)

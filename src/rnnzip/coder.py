@@ -3,6 +3,11 @@
 One call per step codes the symbols of all active streams, each with its own distribution.
 Coder settings (queue range coder, Categorical(perfect=False), 32-bit words) are fixed by the
 format version.
+
+The payload is the coder's words, big-endian, with its trailing zero bytes removed: the
+decoder reads missing words as zeros. The encoder ends the stream itself, with the point of
+its final interval that has the most trailing zero bits (constriction's own end is the
+interval's first word-aligned point), which saves about two bytes per frame.
 """
 
 from __future__ import annotations
@@ -40,14 +45,26 @@ class Encoder:
         return symbols
 
     def finish(self) -> bytes:
-        return self._coder.get_compressed().astype("<u4").tobytes()
+        words = self._coder.get_compressed()
+        written, (lower, size) = self._coder.pos()
+        if 0 < size and lower + size <= 1 << 64:  # else words are held back for a carry: keep constriction's end
+            words = np.append(words[:written], np.uint32(_roundest_point(lower, lower + size) >> 32))
+        return words.astype(">u4").tobytes().rstrip(b"\0")
+
+
+def _roundest_point(low: int, high: int) -> int:
+    """The number in [low, high) with the most trailing zero bits (high - low >= 2**32)."""
+    for bits in range(64, 31, -1):
+        point = -(-low >> bits) << bits  # low rounded up to a multiple of 2**bits
+        if point < high:
+            return point
+    raise AssertionError("the coder's interval is narrower than a word")
 
 
 class Decoder:
     def __init__(self, payload: bytes) -> None:
-        if len(payload) % 4:
-            raise ValueError("range coder payload is not a whole number of 32-bit words")
-        self._coder = constriction.stream.queue.RangeDecoder(np.frombuffer(payload, "<u4").astype(np.uint32))
+        padded = payload + bytes(-len(payload) % 4)
+        self._coder = constriction.stream.queue.RangeDecoder(np.frombuffer(padded, ">u4").astype(np.uint32))
 
     def code(self, _unknown: np.ndarray, probs: np.ndarray) -> np.ndarray:
         return self._coder.decode(_FAMILY, probs).astype(np.int32)
