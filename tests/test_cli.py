@@ -156,3 +156,10 @@ def test_real_subprocess(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "rnnzip", "-d", "-c"], input=b"junk",
                          capture_output=True, env=env)
     assert bad.returncode == 1 and bad.stderr.decode().strip().count("\n") == 0
+
+
+def test_list_reads_the_alphabet_from_the_payload(text_file: Path, capsys) -> None:
+    assert run("-k", str(text_file)) == 0
+    capsys.readouterr()
+    assert run("-l", str(text_file) + ".rnz") == 0
+    assert f" {len(set(text_file.read_bytes()))} symbols," in capsys.readouterr().out
