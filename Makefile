@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo check test bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,7 +15,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## compress and decompress the bundled enwik5 sample, next to gzip, bzip2 and xz
 	$(PY) -m rnnzip bench --codecs rnnzip,gzip,bzip2,xz
 
-test: $(STAMP)  ## the test suite (what CI runs)
+check: $(STAMP)  ## the gate: lint, format and type checks
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+test: check  ## the gate, then the test suite (what CI runs)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)  ## regenerate the committed benchmark results (long)

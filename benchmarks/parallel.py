@@ -17,8 +17,16 @@ import time
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-TEXTS = ["enwik/enwik6", "calgary/book1", "calgary/book2", "canterbury/lcet10.txt", "canterbury/plrabn12.txt",
-         "ru/dostoevsky_selo_stepanchikovo.txt", "calgary/news", "canterbury/alice29.txt"]
+TEXTS = [
+    "enwik/enwik6",
+    "calgary/book1",
+    "calgary/book2",
+    "canterbury/lcet10.txt",
+    "canterbury/plrabn12.txt",
+    "ru/dostoevsky_selo_stepanchikovo.txt",
+    "calgary/news",
+    "canterbury/alice29.txt",
+]
 
 
 def build_input(size: int) -> bytes:
@@ -44,8 +52,12 @@ def tree_rss_kb(pid: int) -> int:
 def run(args: list[str], stdin: Path, stdout: Path) -> tuple[float, int]:
     with open(stdin, "rb") as src, open(stdout, "wb") as dst:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "rnnzip", *args], stdin=src, stdout=dst,
-                                env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rnnzip", *args],
+            stdin=src,
+            stdout=dst,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
         peak = 0
         while proc.poll() is None:
             peak = max(peak, tree_rss_kb(proc.pid))
@@ -61,8 +73,11 @@ def main() -> None:
     p.add_argument("--threads", default="1,2")
     p.add_argument("--out")
     args = p.parse_args()
-    lines = ["| input | threads | compressed | compress s | KB/s | decompress s | KB/s "
-             "| peak tree RSS MB (c / d) | same bytes as -T1 |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| input | threads | compressed | compress s | KB/s | decompress s | KB/s "
+        "| peak tree RSS MB (c / d) | same bytes as -T1 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         for mb in args.sizes:
             n = int(mb * 1e6)
@@ -76,8 +91,10 @@ def main() -> None:
                 assert back.read_bytes() == src.read_bytes(), "round trip failed"
                 first = first or packed.read_bytes()
                 same = packed.read_bytes() == first
-                lines.append(f"| {n:,} B | {threads} | {packed.stat().st_size:,} | {ct:.1f} | {n / ct / 1000:.1f} | "
-                             f"{dt:.1f} | {n / dt / 1000:.1f} | {cpeak / 1024:.0f} / {dpeak / 1024:.0f} | {same} |")
+                lines.append(
+                    f"| {n:,} B | {threads} | {packed.stat().st_size:,} | {ct:.1f} | {n / ct / 1000:.1f} | "
+                    f"{dt:.1f} | {n / dt / 1000:.1f} | {cpeak / 1024:.0f} / {dpeak / 1024:.0f} | {same} |"
+                )
                 print(lines[-1], file=sys.stderr, flush=True)
     text = "\n".join(lines) + "\n"
     print(text)

@@ -6,10 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnzip.alphabet import code_alphabet
-from rnnzip.coder import Decoder, Encoder
-
 from conftest import sample
+from rnnzip.alphabet import code_alphabet
+from rnnzip.range_coder import Decoder, Encoder
 
 
 def coded(alphabet: bytes) -> bytes:

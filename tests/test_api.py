@@ -9,7 +9,6 @@ import pytest
 import torch
 
 import rnnzip
-
 from conftest import TINY, sample
 
 
@@ -26,10 +25,61 @@ def test_incremental_objects_match_one_shot() -> None:
     assert packed == rnnzip.compress(data, block_size=700, **TINY)
     d = rnnzip.RnnzipDecompressor()
     out = b"".join(d.decompress(packed[i : i + 97]) for i in range(0, len(packed), 97))
-    d.finish()
     assert out == data
+    assert d.eof and d.needs_input and d.unused_data == b""
     with pytest.raises(ValueError):
         c.flush()
+
+
+def test_decompressor_max_length_unused_data_and_eof() -> None:
+    """As lzma.LZMADecompressor: max_length bounds each call, needs_input tells when output is
+    still buffered, bytes after the frames that are not a frame are kept in unused_data."""
+    data = sample(1500)
+    packed = rnnzip.compress(data, block_size=600, **TINY)  # three frames
+    d = rnnzip.RnnzipDecompressor()
+    out = d.decompress(packed + b"tail", max_length=100)
+    assert out == data[:100] and not d.needs_input and not d.eof
+    while not d.needs_input or not d.eof:
+        chunk = d.decompress(b"", max_length=250)
+        assert len(chunk) <= 250
+        out += chunk
+        if not chunk and d.unused_data:
+            break
+    assert out == data
+    assert d.unused_data == b"tail" and d.eof
+    with pytest.raises(EOFError, match="end of the rnnzip stream"):
+        d.decompress(b"more")
+    with pytest.raises(rnnzip.BadRnnzipFile, match="trailing data"):
+        rnnzip.decompress(packed + b"tail")
+
+
+def test_decompressor_refuses_foreign_data_at_the_start() -> None:
+    with pytest.raises(rnnzip.BadRnnzipFile, match="not in rnnzip format"):
+        rnnzip.RnnzipDecompressor().decompress(b"PK\x03\x04 a zip file")
+
+
+def test_file_object_detects_truncation_and_trailing_data() -> None:
+    packed = rnnzip.compress(sample(700), **TINY)
+    with pytest.raises(EOFError, match="ended"):
+        rnnzip.open(io.BytesIO(packed[:-2])).read()
+    with pytest.raises(rnnzip.BadRnnzipFile, match="trailing data"):
+        rnnzip.open(io.BytesIO(packed + b"junk")).read()
+    assert rnnzip.open(io.BytesIO(b"")).read() == b""  # an empty file, as gzip.open reads it
+
+
+def test_file_object_is_safe_to_close_after_a_failed_open(tmp_path: Path) -> None:
+    """Bad arguments raise before the file is touched, and the half-built object closes cleanly
+    (io's finaliser calls close() on it)."""
+    path = tmp_path / "keep.rnz"
+    path.write_bytes(b"precious")
+    for kwargs in ({"level": 12}, {"device": "gpu"}, {"hidden_size": 0}):
+        with pytest.raises(ValueError):
+            rnnzip.RnnzipFile(path, "wb", **kwargs)
+    assert path.read_bytes() == b"precious"
+    f = rnnzip.RnnzipFile.__new__(rnnzip.RnnzipFile)
+    f.close()  # nothing was opened: must not raise
+    with pytest.raises(FileNotFoundError):
+        rnnzip.RnnzipFile(tmp_path / "missing.rnz")
 
 
 def test_open_binary_and_text(tmp_path: Path) -> None:
@@ -72,6 +122,20 @@ def test_bad_arguments() -> None:
         rnnzip.compress(b"x", model="lstm", match_min=6)
     with pytest.raises(ValueError, match="no context models"):
         rnnzip.compress(b"x", model="seed-gru-att", context_order=3)
+    for call in (
+        lambda: rnnzip.compress(b"x", device="gpu"),
+        lambda: rnnzip.decompress(b"x", device="cpu0"),
+        lambda: rnnzip.RnnzipDecompressor(device="GPU"),
+        lambda: rnnzip.RnnzipCompressor(device=""),
+    ):
+        with pytest.raises(ValueError, match="device must be one of"):
+            call()
+    with pytest.raises(ValueError, match="block_size"):
+        rnnzip.compress(b"x", block_size=0)
+    with pytest.raises(TypeError, match="block_size"):
+        rnnzip.compress(b"x", block_size=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="threads"):
+        rnnzip.decompress(b"x", threads=0)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import sample
 from rnnzip.bench.cli import main
 from rnnzip.bench.report import pareto
 
-from conftest import sample
-
-FAKE = '''
+FAKE = """
 from adapters import Codec
 corrupting = Codec("corrupting", lambda d: d, lambda d: d[:-1] + b"?")
-'''
+"""
 
 
 @pytest.fixture
@@ -30,8 +29,21 @@ def tiny_corpus(tmp_path: Path) -> Path:
 
 def test_rows_complete_and_verified(tiny_corpus: Path, tmp_path: Path, capsys) -> None:
     out, plot = tmp_path / "r.json", tmp_path / "p.png"
-    status = main([str(tiny_corpus), "--codecs", "gzip,bzip2,xz,rnnzip:1", "--format", "json",
-                   "--out", str(out), "--plot", str(plot), "--limit", "400"])
+    status = main(
+        [
+            str(tiny_corpus),
+            "--codecs",
+            "gzip,bzip2,xz,rnnzip:1",
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            "--plot",
+            str(plot),
+            "--limit",
+            "400",
+        ]
+    )
     assert status == 0
     result = json.loads(out.read_text())
     rows = result["rows"]

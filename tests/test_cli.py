@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rnnzip.cli import main
-
 from conftest import sample
+from rnnzip.cli import main
+from rnnzip.contract import PRESETS
+from rnnzip.format import read_header
 
 TINY_ARGS = ["--hidden-size", "16", "--embed-size", "8", "--seq-length", "8", "--batch-size", "4"]
 
@@ -64,16 +65,25 @@ def test_test_and_list(text_file: Path, capsys) -> None:
     assert "lstm" in out and "1,500" in out and "hidden_size=16" in out
 
 
-def test_levels_and_model_option(text_file: Path) -> None:
+def test_levels_and_model_option(text_file: Path, capsysbinary) -> None:
+    """A level and a model choose what the header records, overrides included."""
+    packed = Path(str(text_file) + ".rnz")
     assert main(["-1", "-k", str(text_file)]) == 0
-    assert main(["-d", "-c", str(text_file) + ".rnz"]) == 0
-    assert main(["--model", "gru-att", "-f", "-k", *TINY_ARGS, str(text_file)]) == 0
+    assert read_header(io.BytesIO(packed.read_bytes())).config == PRESETS["level-1"].with_overrides(batch_size=4)
+    assert main(["-d", "-c", str(packed)]) == 0
+    assert capsysbinary.readouterr().out == text_file.read_bytes()
+    assert main(["--model", "gru-att", "-f", "-k", *TINY_ARGS, "--clip", "0.5", str(text_file)]) == 0
+    config = read_header(io.BytesIO(packed.read_bytes())).config
+    assert (config.network, config.hidden_size, config.clip) == ("gru-att", 16, 0.5)
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty"),
-    (b"not rnnzip data at all", "not in rnnzip format"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"not rnnzip data at all", "not in rnnzip format"),
+    ],
+)
 def test_bad_compressed_files(tmp_path: Path, capsys, content: bytes, message: str) -> None:
     bad = tmp_path / "bad.rnz"
     bad.write_bytes(content)
@@ -108,7 +118,6 @@ def test_missing_directory_unreadable(tmp_path: Path, capsys) -> None:
     assert "No such file" in capsys.readouterr().err
     assert main([str(tmp_path)]) == 1
     assert "is a directory" in capsys.readouterr().err
-
 
 
 def test_unreadable_file(tmp_path: Path, capsys, monkeypatch) -> None:
@@ -148,13 +157,12 @@ def test_stdin_to_stdout(monkeypatch, capsysbinary) -> None:
 def test_real_subprocess(tmp_path: Path) -> None:
     data = sample(900)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    packed = subprocess.run([sys.executable, "-m", "rnnzip", "-c", *TINY_ARGS], input=data,
-                            capture_output=True, check=True, env=env).stdout
-    result = subprocess.run([sys.executable, "-m", "rnnzip", "-d", "-c"], input=packed,
-                            capture_output=True, env=env)
+    packed = subprocess.run(
+        [sys.executable, "-m", "rnnzip", "-c", *TINY_ARGS], input=data, capture_output=True, check=True, env=env
+    ).stdout
+    result = subprocess.run([sys.executable, "-m", "rnnzip", "-d", "-c"], input=packed, capture_output=True, env=env)
     assert result.returncode == 0 and result.stdout == data
-    bad = subprocess.run([sys.executable, "-m", "rnnzip", "-d", "-c"], input=b"junk",
-                         capture_output=True, env=env)
+    bad = subprocess.run([sys.executable, "-m", "rnnzip", "-d", "-c"], input=b"junk", capture_output=True, env=env)
     assert bad.returncode == 1 and bad.stderr.decode().strip().count("\n") == 0
 
 

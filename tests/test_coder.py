@@ -7,14 +7,20 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnzip.coder import Decoder, Encoder
+from rnnzip.range_coder import Decoder, Encoder
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(1, 600), st.integers(2, 40), st.sampled_from([0.05, 0.3, 3.0]),
-       st.integers(1, 9))
-def test_payload_decodes_and_is_never_longer_than_constrictions(seed: int, n: int, vocab: int,
-                                                                 concentration: float, chunk: int) -> None:
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 600),
+    st.integers(2, 40),
+    st.sampled_from([0.05, 0.3, 3.0]),
+    st.integers(1, 9),
+)
+def test_payload_decodes_and_is_never_longer_than_constrictions(
+    seed: int, n: int, vocab: int, concentration: float, chunk: int
+) -> None:
     rng = np.random.default_rng(seed)
     probs = rng.dirichlet(np.full(vocab, concentration), size=n)
     symbols = np.array([rng.choice(vocab, p=p) for p in probs], dtype=np.int32)

@@ -9,7 +9,6 @@ import sys
 import torch
 
 import rnnzip
-
 from conftest import TINY, TINY_HYBRID, sample
 
 SCRIPT = """
@@ -26,8 +25,9 @@ else:
 def in_process(threads: int, mode: str, data: bytes, model: str = "lstm-att") -> bytes:
     code = SCRIPT.replace("{TINY_HYBRID!r}", repr(TINY_HYBRID))
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-c", code, str(threads), mode, model], input=data,
-                          capture_output=True, check=True, env=env).stdout
+    return subprocess.run(
+        [sys.executable, "-c", code, str(threads), mode, model], input=data, capture_output=True, check=True, env=env
+    ).stdout
 
 
 def test_same_bytes_in_two_processes_and_thread_settings() -> None:
@@ -64,8 +64,10 @@ def test_global_rng_untouched() -> None:
 def test_coding_does_not_import_torch_compile_machinery() -> None:
     """torch.optim optimizers import torch._dynamo (and sympy) on first use: 1.7 s of start-up
     in every process, paid by every small file. rnnzip's optimizer and probe avoid it."""
-    code = ("import sys, rnnzip; data = b'start-up ' * 200; "
-            "assert rnnzip.decompress(rnnzip.compress(data, level=1)) == data; "
-            "print(sorted(m for m in ('torch._dynamo', 'sympy') if m in sys.modules))")
+    code = (
+        "import sys, rnnzip; data = b'start-up ' * 200; "
+        "assert rnnzip.decompress(rnnzip.compress(data, level=1)) == data; "
+        "print(sorted(m for m in ('torch._dynamo', 'sympy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -8,9 +8,9 @@ import copy
 import pytest
 import torch
 
-from rnnzip.config import ModelConfig
-from rnnzip.models import NETWORKS
-from rnnzip.presets import auto_batch_size
+from rnnzip.contract import PRESETS
+from rnnzip.frames import auto_batch_size
+from rnnzip.models import build_network
 from rnnzip.training import ClippedAdam
 
 
@@ -21,8 +21,8 @@ def test_prediction_step_matches_the_training_forward(network: str, layers: int,
     """The hand-written step (used to predict) must compute what torch's layer (used to train)
     computes, with or without the per-symbol input-gate table; else training fits another model."""
     torch.manual_seed(0)
-    cfg = ModelConfig(network=network, hidden_size=24, embed_size=8, num_layers=layers, attention_window=4)
-    net = NETWORKS[network].build(cfg, 11)
+    cfg = PRESETS[network].with_overrides(hidden_size=24, embed_size=8, num_layers=layers, attention_window=4)
+    net = build_network(cfg, 11)
     if gate_table:
         net.input_gates = net.input_gates_table()
     symbols = torch.randint(0, 11, (6, 3))
@@ -64,5 +64,6 @@ def test_clipped_adam_matches_torch_optim_adam_to_the_bit() -> None:
         torch.nn.utils.clip_grad_norm_([p for m in theirs for p in m.parameters()], 0.05)
         opt.param_groups[0]["lr"] = lr
         opt.step()
-    for a, b in zip((p for m in ours for p in m.parameters()), (p for m in theirs for p in m.parameters())):
+    ours_params, theirs_params = ([p for m in net for p in m.parameters()] for net in (ours, theirs))
+    for a, b in zip(ours_params, theirs_params, strict=True):
         assert torch.equal(a, b)

@@ -9,14 +9,29 @@ from pathlib import Path
 import pytest
 
 import rnnzip
+from conftest import TINY_HYBRID, sample
 from rnnzip.cli import main
 from rnnzip.format import read_header
 
-from conftest import TINY_HYBRID, sample
-
 BLOCK = 600
-ARGS = ["--hidden-size", "16", "--embed-size", "8", "--seq-length", "8", "--batch-size", "4",
-        "--context-order", "3", "--table-bits", "12", "--match-min", "4", "--block-size", str(BLOCK)]
+ARGS = [
+    "--hidden-size",
+    "16",
+    "--embed-size",
+    "8",
+    "--seq-length",
+    "8",
+    "--batch-size",
+    "4",
+    "--context-order",
+    "3",
+    "--table-bits",
+    "12",
+    "--match-min",
+    "4",
+    "--block-size",
+    str(BLOCK),
+]
 
 
 def frames(packed: bytes) -> list[int]:
@@ -28,8 +43,7 @@ def frames(packed: bytes) -> list[int]:
     return lengths
 
 
-@pytest.mark.parametrize("n, expected", [(BLOCK, [BLOCK]), (BLOCK + 1, [BLOCK, 1]), (0, [0]),
-                                         (3 * BLOCK, [BLOCK] * 3)])
+@pytest.mark.parametrize("n, expected", [(BLOCK, [BLOCK]), (BLOCK + 1, [BLOCK, 1]), (0, [0]), (3 * BLOCK, [BLOCK] * 3)])
 def test_frame_boundaries(n: int, expected: list[int]) -> None:
     data = sample(n)
     packed = rnnzip.compress(data, block_size=BLOCK, **TINY_HYBRID)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnzip.predictors.context import ContextModels, word_letters
-from rnnzip.predictors.match import MatchModel
+from rnnzip.hybrid.context import ContextModels, word_letters
+from rnnzip.hybrid.match import MatchModel
 
 
 def feed(model, symbols: np.ndarray) -> list:
@@ -88,7 +88,7 @@ def test_hashed_rows_are_tagged_and_reset_on_collision() -> None:
 def test_context_models_are_deterministic() -> None:
     rows = np.random.default_rng(2).integers(0, 7, (300, 3))
     a, b = (feed(ContextModels(5, 10, alphabet(7), 3, text=3), rows) for _ in range(2))
-    assert all(np.array_equal(x, y) for fa, fb in zip(a, b) for x, y in zip(fa, fb))
+    assert all(np.array_equal(x, y) for fa, fb in zip(a, b, strict=True) for x, y in zip(fa, fb, strict=True))
 
 
 def test_match_model_predicts_repeats_and_never_reads_ahead() -> None:
@@ -109,7 +109,7 @@ def test_match_model_predicts_repeats_and_never_reads_ahead() -> None:
 
 
 def test_background_update_hands_its_error_to_the_waiting_thread() -> None:
-    from rnnzip.predictor import _Background
+    from rnnzip.online import _Background
 
     def fail() -> None:
         raise RuntimeError("update failed")
@@ -121,20 +121,21 @@ def test_background_update_hands_its_error_to_the_waiting_thread() -> None:
 
 
 def test_mixer_learns_to_trust_the_input_that_is_right() -> None:
-    from rnnzip.predictors.mixer import Mixer
+    from rnnzip.hybrid.mixer import Mixer
 
     vocab, steps = 6, 300
     rng = np.random.default_rng(4)
-    mixer = Mixer(np.array([0.2, 0.2]), sets=2, rows=4, final_rows=1, batch=1, vocab=vocab,
-                  rate=0.02, final_rate=0.002)
+    mixer = Mixer(np.array([0.2, 0.2]), sets=2, rows=4, final_rows=1, batch=1, vocab=vocab, rate=0.02, final_rate=0.002)
     selected, final_selected = np.array([[0, 2]]), np.array([0])
     right = []
     for _ in range(steps):
         y = int(rng.integers(vocab))
-        sharp = np.full(vocab, np.log(0.02)); sharp[y] = np.log(0.9)  # input 0 knows the symbol
+        sharp = np.full(vocab, np.log(0.02))
+        sharp[y] = np.log(0.9)  # input 0 knows the symbol
         features = np.stack([sharp, np.full(vocab, np.log(1 / vocab))])[None].astype(np.float32)
         logits = mixer.logits_of(features, selected, final_selected)
-        p = np.exp(logits - logits.max()); p /= p.sum()
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
         right.append(p[0, y])
         mixer.learn(p.astype(np.float32), np.array([y], dtype=np.int32), 1)
     assert np.mean(right[-50:]) > np.mean(right[:50]) + 0.2

@@ -1,15 +1,17 @@
-"""rnnzip: lossless compression with a recurrent network that trains online while it codes."""
+"""rnnzip: lossless compression with a recurrent network that trains online while it codes.
 
-from . import numerics as _numerics  # noqa: F401  (pins the vector ISA before torch loads)
+Importing rnnzip loads neither torch nor numba: they load when a frame is coded.
+"""
+
+from . import pinning as _pinning  # noqa: F401  (pins the vector ISA before torch can load)
 from .api import RnnzipCompressor, RnnzipDecompressor, RnnzipFile, compress, decompress, make_config, open
-from .config import ModelConfig
+from .contract import PRESETS, ModelConfig
 from .errors import BadRnnzipFile, EnvironmentMismatch, RnnzipError
-from .presets import PRESETS
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place: pyproject.toml reads it
 
 __all__ = [
     "BadRnnzipFile", "EnvironmentMismatch", "ModelConfig", "PRESETS", "RnnzipCompressor",
     "RnnzipDecompressor", "RnnzipError", "RnnzipFile", "compress", "decompress", "make_config",
     "open", "__version__",
-]
+]  # fmt: skip

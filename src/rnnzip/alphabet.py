@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine import CodeStep
+from .range_coder import CodeStep
 
 
 def _byte_classes() -> np.ndarray:
-    cls = np.zeros(256, dtype=np.int64)         # 0: other printable ASCII (space, punctuation)
+    cls = np.zeros(256, dtype=np.int64)  # 0: other printable ASCII (space, punctuation)
     cls[ord("a") : ord("z") + 1] = 1
     cls[ord("A") : ord("Z") + 1] = 2
     cls[ord("0") : ord("9") + 1] = 3
-    cls[: 0x20] = 4                              # control bytes, and 0x7f below
+    cls[:0x20] = 4  # control bytes, and 0x7f below
     cls[0x7F] = 4
-    cls[[0x09, 0x0A, 0x0D]] = 5                  # tab and line ends
-    cls[0x80:0xC0] = 6                           # UTF-8 continuation bytes
-    cls[0xC0:] = 7                               # UTF-8 lead bytes and the rest
+    cls[[0x09, 0x0A, 0x0D]] = 5  # tab and line ends
+    cls[0x80:0xC0] = 6  # UTF-8 continuation bytes
+    cls[0xC0:] = 7  # UTF-8 lead bytes and the rest
     return cls
 
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 import builtins
 import io
 import os
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
-from .codec import Progress, compress_block, decompress_frame, iter_frames
-from .config import ModelConfig, validate
-from .errors import RnnzipError
-from .format import read_header
-from .numerics import resolve_device
-from .parallel import compress_stream, decompress_stream
-from .presets import DEFAULT_LEVEL, PRESETS, level_preset
+from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, PRESETS, ModelConfig, level_preset, validate
+from .errors import BadRnnzipFile, RnnzipError
+from .format import FrameHeader, FrameSplitter
+
+if TYPE_CHECKING:
+    from .frames import Progress
 
 DEFAULT_BLOCK_SIZE = 1 << 20  # bytes per frame: 1 MiB keeps 2+ cores busy on a few MB (measured)
-MAX_BLOCK_SIZE = 1 << 30
+DEVICES = ("cpu", "cuda", "auto")
+_READ_CHUNK = 1 << 16  # compressed bytes read at a time by the file object
 
 
 def make_config(level: int | None = None, model: str | None = None, **params: Any) -> ModelConfig:
@@ -44,9 +44,18 @@ def make_config(level: int | None = None, model: str | None = None, **params: An
         raise ValueError(str(e)) from None
 
 
-def _check_block_size(block_size: int) -> None:
-    if not 1 <= block_size <= MAX_BLOCK_SIZE:
-        raise ValueError(f"block_size must be 1..{MAX_BLOCK_SIZE}")
+def _check_device(device: str) -> str:
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
+    return device
+
+
+def _check_count(name: str, value: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not 1 <= value <= high:
+        raise ValueError(f"{name} must be 1..{high:,}, not {value:,}")
+    return value
 
 
 class RnnzipCompressor:
@@ -55,13 +64,20 @@ class RnnzipCompressor:
     Input is cut into blocks of `block_size` bytes, each coded as an independent frame.
     """
 
-    def __init__(self, level: int | None = None, *, model: str | None = None, device: str = "cpu",
-                 block_size: int = DEFAULT_BLOCK_SIZE, progress: Progress | None = None,
-                 **params: Any) -> None:
-        _check_block_size(block_size)
+    def __init__(
+        self,
+        level: int | None = None,
+        *,
+        model: str | None = None,
+        device: str = "cpu",
+        block_size: int = DEFAULT_BLOCK_SIZE,
+        progress: Progress | None = None,
+        **params: Any,
+    ) -> None:
+        self.block_size = _check_count("block_size", block_size, MAX_FRAME_LENGTH)
         self.config = make_config(level, model, **params)
-        self.device = resolve_device(device)
-        self.block_size, self.progress = block_size, progress
+        self.device = _check_device(device)
+        self.progress = progress
         self._pending = bytearray()
         self._frames = 0
         self._flushed = False
@@ -87,59 +103,94 @@ class RnnzipCompressor:
         return b""
 
     def _frame(self, block: bytes) -> bytes:
+        from .frames import compress_block  # loads torch
+
         self._frames += 1
         return compress_block(block, self.config, self.device, self.progress)
 
 
 class RnnzipDecompressor:
-    """Incremental decompression: feed compressed bytes, get back every completed frame's data.
-    Call finish() at the end of the input to detect truncation."""
+    """Incremental decompression, shaped like lzma.LZMADecompressor.
+
+    A stream of rnnzip frames has no end marker (files concatenate), so `eof` is True whenever
+    the input so far ends exactly after a frame; check it at the end of the input to detect
+    truncation. Bytes that follow a frame and are not a frame end the stream: they are kept in
+    `unused_data`, and more input raises EOFError.
+    """
 
     def __init__(self, device: str = "auto", progress: Progress | None = None) -> None:
-        self.device, self.progress = device, progress
-        self._pending = bytearray()
+        self.device, self.progress = _check_device(device), progress
+        self._frames = FrameSplitter()
+        self._output = bytearray()  # decoded, not yet returned (max_length)
+        self._ready: tuple[FrameHeader, bytes] | None = None  # a complete frame not yet decoded
 
-    def decompress(self, data: bytes | bytearray | memoryview) -> bytes:
-        self._pending += data
-        out = bytearray()
-        while True:
-            view = io.BytesIO(self._pending)
-            try:
-                header = read_header(view)
-            except EOFError:
-                return bytes(out)  # header incomplete: wait for more input
-            if header is None:
-                return bytes(out)
-            size = header.length if header.method == 0 else header.payload_length
-            start = view.tell()
-            if len(self._pending) - start < size:
-                return bytes(out)
-            payload = bytes(self._pending[start : start + size])
-            del self._pending[: start + size]
-            out += decompress_frame(header, payload, self.device, self.progress)
+    def decompress(self, data: bytes | bytearray | memoryview, max_length: int = -1) -> bytes:
+        """The data of the frames completed so far: at most max_length bytes if it is >= 0;
+        the rest is kept for the next call (then `needs_input` is False)."""
+        if self._frames.unused_data is not None and data:
+            raise EOFError("already at the end of the rnnzip stream")
+        self._frames.feed(data)
+        while max_length < 0 or len(self._output) < max_length:
+            frame, self._ready = self._ready or self._frames.next_frame(), None
+            if frame is None:
+                break
+            from .frames import decompress_frame  # loads torch for model frames
 
-    def finish(self) -> None:
-        """Raise EOFError if the input ended inside a frame."""
-        if self._pending:
-            raise EOFError("compressed data ended before the end of a frame")
+            header, payload = frame
+            self._output += decompress_frame(header, payload, self.device, self.progress)
+        if self._ready is None:  # a whole frame may wait behind max_length: needs_input tells
+            self._ready = self._frames.next_frame()
+        size = len(self._output) if max_length < 0 else min(max_length, len(self._output))
+        out = bytes(self._output[:size])
+        del self._output[:size]
+        return out
+
+    @property
+    def eof(self) -> bool:
+        """True when the input so far is whole frames (and unused_data) and all is returned."""
+        return self._frames.at_frame_end and self._ready is None and not self._output
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._frames.unused_data or b""
+
+    @property
+    def needs_input(self) -> bool:
+        """False when decompress() can return more data without more input."""
+        return self._ready is None and not self._output and self._frames.unused_data is None
 
 
-def compress(data: bytes | bytearray | memoryview, level: int | None = None, *, model: str | None = None,
-             device: str = "cpu", block_size: int = DEFAULT_BLOCK_SIZE, threads: int = 1,
-             **params: Any) -> bytes:
+def compress(
+    data: bytes | bytearray | memoryview,
+    level: int | None = None,
+    *,
+    model: str | None = None,
+    device: str = "cpu",
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    threads: int = 1,
+    **params: Any,
+) -> bytes:
     """Compress `data`; `level` 1-9 (default 6) or `model` picks the preset, `params` override it.
     With threads > 1, blocks are coded by that many worker processes (same output)."""
-    _check_block_size(block_size)
+    _check_count("block_size", block_size, MAX_FRAME_LENGTH)
+    _check_count("threads", threads, 1024)
     config = make_config(level, model, **params)
+    _check_device(device)
+    from .parallel import compress_stream
+
     out = io.BytesIO()
-    compress_stream(io.BytesIO(data), out, config, block_size, threads, resolve_device(device))
+    compress_stream(io.BytesIO(data), out, config, block_size, threads, device)
     return out.getvalue()
 
 
 def decompress(data: bytes | bytearray | memoryview, *, device: str = "auto", threads: int = 1) -> bytes:
-    """Decompress one or more concatenated rnnzip frames."""
+    """Decompress one or more concatenated rnnzip frames (bytes after them are an error)."""
+    _check_device(device)
+    _check_count("threads", threads, 1024)
     if not data:
         raise EOFError("compressed data is empty")
+    from .parallel import decompress_stream
+
     out = io.BytesIO()
     decompress_stream(io.BytesIO(data), out, threads, device)
     return out.getvalue()
@@ -149,47 +200,74 @@ class _FrameReader(io.RawIOBase):
     """Raw reader that decodes frames on demand (wrapped in a BufferedReader)."""
 
     def __init__(self, fp: BinaryIO, device: str) -> None:
-        self._frames = iter_frames(fp)
-        self._device = device
-        self._data = memoryview(b"")
+        self._fp, self._decompressor, self._fed = fp, RnnzipDecompressor(device), False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        while not self._data:
-            frame = next(self._frames, None)
-            if frame is None:
-                return 0
-            self._data = memoryview(decompress_frame(*frame, device=self._device))
-        n = min(len(b), len(self._data))
-        b[:n] = self._data[:n]
-        self._data = self._data[n:]
-        return n
+        d = self._decompressor
+        if not len(b):
+            return 0
+        while True:
+            chunk = b""
+            if d.needs_input:
+                chunk = self._fp.read(_READ_CHUNK)
+                if not chunk:
+                    if self._fed and not d.eof:
+                        raise EOFError("compressed file ended before the end of a frame")
+                    return 0
+                self._fed = True
+            data = d.decompress(chunk, len(b))
+            if data:
+                b[: len(data)] = data
+                return len(data)
+            if d.unused_data:
+                raise BadRnnzipFile("trailing data after the last frame is not in rnnzip format")
 
 
 class RnnzipFile(io.BufferedIOBase):
     """A binary file object over rnnzip data: mode 'rb', 'wb', 'xb' or 'ab'."""
 
-    def __init__(self, filename: str | bytes | os.PathLike[Any] | BinaryIO, mode: str = "rb", *,
-                 level: int | None = None, model: str | None = None, device: str | None = None,
-                 block_size: int = DEFAULT_BLOCK_SIZE, **params: Any) -> None:
-        mode = mode.replace("b", "")
-        if mode not in ("r", "w", "x", "a"):
+    # set before anything can fail, so that close() (also called when __init__ raised) is safe
+    _fp: BinaryIO | None = None
+    _owns = False
+    _mode = "r"
+    _reader: io.BufferedReader | None = None
+    _compressor: RnnzipCompressor | None = None
+
+    def __init__(
+        self,
+        filename: str | bytes | os.PathLike[Any] | BinaryIO,
+        mode: str = "rb",
+        *,
+        level: int | None = None,
+        model: str | None = None,
+        device: str | None = None,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+        **params: Any,
+    ) -> None:
+        if not isinstance(mode, str) or mode.replace("b", "") not in ("r", "w", "x", "a") or mode.count("b") > 1:
             raise ValueError(f"invalid mode {mode!r}")
-        if isinstance(filename, (str, bytes, os.PathLike)):
-            self._fp: BinaryIO = builtins.open(filename, mode + "b")
-            self._owns = True
-        elif hasattr(filename, "read") or hasattr(filename, "write"):
-            self._fp, self._owns = filename, False
-        else:
+        mode = mode.replace("b", "")
+        if not isinstance(filename, (str, bytes, os.PathLike)) and not hasattr(
+            filename, "read" if mode == "r" else "write"
+        ):
             raise TypeError("filename must be a str, bytes, PathLike or file object")
-        self._mode = mode
-        if mode == "r":
-            self._reader = io.BufferedReader(_FrameReader(self._fp, device or "auto"))
+        if mode != "r":  # before the file is opened, so that bad arguments never truncate it
+            compressor = RnnzipCompressor(level, model=model, device=device or "cpu", block_size=block_size, **params)
         else:
-            self._compressor = RnnzipCompressor(level, model=model, device=device or "cpu",
-                                                block_size=block_size, **params)
+            _check_device(device or "auto")
+        if isinstance(filename, (str, bytes, os.PathLike)):
+            fp = cast(BinaryIO, builtins.open(filename, mode + "b"))  # noqa: SIM115 (closed by close())
+            self._owns = True
+        else:
+            fp = filename
+        self._fp, self._mode = fp, mode
+        if mode == "r":
+            self._reader = io.BufferedReader(_FrameReader(fp, device or "auto"))
+        else:
+            self._compressor = compressor
 
     def readable(self) -> bool:
         return self._mode == "r"
@@ -198,25 +276,22 @@ class RnnzipFile(io.BufferedIOBase):
         return self._mode != "r"
 
     def read(self, size: int | None = -1) -> bytes:
-        self._check("r")
-        return self._reader.read(size)
+        return self._checked_reader().read(size)
 
     def read1(self, size: int = -1) -> bytes:
-        self._check("r")
-        return self._reader.read1(size)
+        return self._checked_reader().read1(size)
 
     def readinto(self, b: Any) -> int:
-        self._check("r")
-        return self._reader.readinto(b)
+        return self._checked_reader().readinto(b)
 
     def peek(self, size: int = 0) -> bytes:
-        self._check("r")
-        return self._reader.peek(size)
+        return self._checked_reader().peek(size)
 
     def write(self, data: Any) -> int:
         if self._mode == "r":
             raise io.UnsupportedOperation("file not open for writing")
         self._check(self._mode)
+        assert self._fp is not None and self._compressor is not None
         view = memoryview(data).cast("B")
         self._fp.write(self._compressor.compress(view))
         return len(view)
@@ -225,12 +300,19 @@ class RnnzipFile(io.BufferedIOBase):
         if self.closed:
             return
         try:
-            if self._mode != "r":
+            if self._compressor is not None and self._fp is not None:
                 self._fp.write(self._compressor.flush())
         finally:
-            if self._owns:
-                self._fp.close()
-            super().close()
+            try:
+                if self._owns and self._fp is not None:
+                    self._fp.close()
+            finally:
+                super().close()
+
+    def _checked_reader(self) -> io.BufferedReader:
+        self._check("r")
+        assert self._reader is not None
+        return self._reader
 
     def _check(self, mode: str) -> None:
         if self.closed:
@@ -239,15 +321,21 @@ class RnnzipFile(io.BufferedIOBase):
             raise io.UnsupportedOperation(f"file not open for {'reading' if mode == 'r' else 'writing'}")
 
 
-def open(filename: str | bytes | os.PathLike[Any] | BinaryIO, mode: str = "rb", *,
-         encoding: str | None = None, errors: str | None = None, newline: str | None = None,
-         **kwargs: Any) -> RnnzipFile | IO[str]:
+def open(
+    filename: str | bytes | os.PathLike[Any] | BinaryIO,
+    mode: str = "rb",
+    *,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+    **kwargs: Any,
+) -> RnnzipFile | IO[str]:
     """Open an rnnzip file in binary ('rb', 'wb', 'xb', 'ab') or text ('rt', 'wt', ...) mode."""
     if "t" in mode:
         if "b" in mode:
             raise ValueError(f"invalid mode {mode!r}")
         binary = RnnzipFile(filename, mode.replace("t", ""), **kwargs)
-        return io.TextIOWrapper(binary, encoding, errors, newline)
+        return io.TextIOWrapper(binary, encoding, errors, newline)  # type: ignore[type-var]  # as gzip.open does
     if encoding is not None or errors is not None or newline is not None:
         raise ValueError("encoding, errors and newline are for text mode only")
     return RnnzipFile(filename, mode, **kwargs)

@@ -9,21 +9,17 @@ import shutil
 import stat
 import sys
 import tempfile
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from . import __version__
-from .api import DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, make_config
-from .codec import frame_alphabet, iter_frames
-from .config import ModelConfig
+from .api import DEFAULT_BLOCK_SIZE, make_config
+from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, PRESETS, ModelConfig, parameters
 from .errors import RnnzipError
-from .format import STORED
-from .numerics import resolve_device
-from .parallel import compress_stream, decompress_stream, default_threads
-from .presets import DEFAULT_LEVEL, PRESETS
+from .format import STORED, iter_frames
 
 SUFFIX = ".rnz"
 PROGRESS_THRESHOLD = 256 << 10  # show a progress bar on a terminal above this input size
-_CHUNK = 1 << 20
 
 
 class UserError(Exception):
@@ -34,15 +30,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rnnzip",
         description="Lossless compression with a recurrent network that learns while it codes.",
-        epilog="`rnnzip bench --help` describes the benchmark.")
+        epilog="`rnnzip bench --help` describes the benchmark.",
+    )
     p.add_argument("files", nargs="*", metavar="FILE", help="files to (de)compress; - or none: stdin")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("-z", "--compress", dest="action", action="store_const", const="compress")
     mode.add_argument("-d", "--decompress", "--uncompress", dest="action", action="store_const", const="decompress")
-    mode.add_argument("-t", "--test", dest="action", action="store_const", const="test",
-                      help="decompress and verify, writing nothing")
-    mode.add_argument("-l", "--list", dest="action", action="store_const", const="list",
-                      help="list sizes, ratio, frames and parameters")
+    mode.add_argument(
+        "-t", "--test", dest="action", action="store_const", const="test", help="decompress and verify, writing nothing"
+    )
+    mode.add_argument(
+        "-l",
+        "--list",
+        dest="action",
+        action="store_const",
+        const="list",
+        help="list sizes, ratio, frames and parameters",
+    )
     p.add_argument("-c", "--stdout", action="store_true", help="write to standard output, keep input")
     p.add_argument("-f", "--force", action="store_true", help="overwrite existing output files")
     p.add_argument("-k", "--keep", action="store_true", help="keep input files")
@@ -50,23 +54,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.add_argument("-V", "--version", action="version", version=f"rnnzip {__version__}")
     for level in range(1, 10):
-        p.add_argument(f"-{level}", dest="level", action="store_const", const=level,
-                       help=argparse.SUPPRESS if 1 < level < 9 else
-                       ("fastest" if level == 1 else "best ratio") + f" (default -{DEFAULT_LEVEL})")
+        p.add_argument(
+            f"-{level}",
+            dest="level",
+            action="store_const",
+            const=level,
+            help=argparse.SUPPRESS
+            if 1 < level < 9
+            else ("fastest" if level == 1 else "best ratio") + f" (default -{DEFAULT_LEVEL})",
+        )
     p.add_argument("--model", choices=list(PRESETS), help="a named preset or network (overrides the level)")
-    p.add_argument("--device", default=None, choices=["cpu", "cuda", "auto"],
-                   help="compress on this device (default cpu); decompress on the file's (default auto)")
-    p.add_argument("--block-size", type=_size, default=DEFAULT_BLOCK_SIZE,
-                   help=f"bytes per independent frame (default {DEFAULT_BLOCK_SIZE >> 20}M; K/M/G suffixes)")
-    p.add_argument("-T", "--threads", type=int, default=0, metavar="N",
-                   help="worker processes, one frame each (default 0: one per two cores); output is the same for any N")
+    p.add_argument(
+        "--device",
+        default=None,
+        choices=["cpu", "cuda", "auto"],
+        help="compress on this device (default cpu); decompress on the file's (default auto)",
+    )
+    p.add_argument(
+        "--block-size",
+        type=_size,
+        default=DEFAULT_BLOCK_SIZE,
+        help=f"bytes per independent frame (default {DEFAULT_BLOCK_SIZE >> 20}M; K/M/G suffixes)",
+    )
+    p.add_argument(
+        "-T",
+        "--threads",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes, one frame each (default 0: one per two cores); output is the same for any N",
+    )
     hp = p.add_argument_group("hyperparameters (override the preset)")
-    for field, kind in [("batch_size", int), ("seq_length", int), ("hidden_size", int),
-                        ("num_layers", int), ("embed_size", int), ("attention_window", int),
-                        ("learning_rate", float), ("final_learning_rate", float), ("beta1", float),
-                        ("beta2", float), ("clip", float), ("seed", int), ("context_order", int),
-                        ("table_bits", int), ("match_min", int)]:
-        hp.add_argument("--" + field.replace("_", "-"), dest=field, type=kind, metavar=kind.__name__.upper())
+    for field, param in parameters():
+        if field.name != "network":  # --model chooses it
+            kind = int if field.type == "int" else float
+            hp.add_argument(
+                "--" + field.name.replace("_", "-"),
+                dest=field.name,
+                type=kind,
+                metavar=kind.__name__.upper(),
+                help=f"{param.help}; {param.describe()}",
+            )
     return p
 
 
@@ -76,8 +104,8 @@ def _size(text: str) -> int:
         value = int(text[:-1]) * units[text[-1].upper()] if text[-1:].upper() in units else int(text)
     except (ValueError, IndexError):
         raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
-    if not 1 <= value <= MAX_BLOCK_SIZE:
-        raise argparse.ArgumentTypeError(f"block size must be 1 byte..{MAX_BLOCK_SIZE >> 30}G")
+    if not 1 <= value <= MAX_FRAME_LENGTH:
+        raise argparse.ArgumentTypeError(f"block size must be 1 byte..{MAX_FRAME_LENGTH >> 30}G")
     return value
 
 
@@ -93,12 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     params = {f: getattr(args, f) for f in ModelConfig.__dataclass_fields__ if getattr(args, f, None) is not None}
     if args.threads < 0:
         parser.error("--threads must be >= 0")
-    args.threads = args.threads or default_threads()
     try:  # reject bad options once, before any file
         config = make_config(args.level, args.model, **params)
-        device = resolve_device(args.device or "cpu") if args.action == "compress" else args.device or "auto"
-    except (ValueError, RnnzipError) as e:
+    except ValueError as e:
         parser.error(str(e))
+    device = args.device or ("cpu" if args.action == "compress" else "auto")
     files = args.files or ["-"]
     status = 0
     for name in files:
@@ -158,13 +185,17 @@ def _process(name: str, args: argparse.Namespace, config: ModelConfig, device: s
         os.remove(name)
 
 
-def _run(args: argparse.Namespace, config: ModelConfig, device: str, src: BinaryIO, dst: BinaryIO | None,
-         progress) -> tuple[int, int]:
+def _run(
+    args: argparse.Namespace, config: ModelConfig, device: str, src: BinaryIO, dst: BinaryIO | None, progress
+) -> tuple[int, int]:
     """Stream src through the (de)compressor into dst; returns (bytes in, bytes out)."""
+    from .parallel import compress_stream, decompress_stream, default_threads  # numpy; torch only to code
+
+    threads = args.threads or default_threads()
     if args.action == "compress":
         assert dst is not None
-        return compress_stream(src, dst, config, args.block_size, args.threads, device, progress)
-    return decompress_stream(src, dst, args.threads, device, progress)
+        return compress_stream(src, dst, config, args.block_size, threads, device, progress)
+    return decompress_stream(src, dst, threads, device, progress)
 
 
 def _output_name(name: str, args: argparse.Namespace) -> str:
@@ -232,6 +263,8 @@ def _report(args: argparse.Namespace, name: str, output: str | None, n_in: int, 
 
 
 def _list(name: str, args: argparse.Namespace) -> None:
+    from .frames import frame_alphabet  # numpy and the range coder, not torch
+
     with _open_input(name) as src:
         frames = list(iter_frames(src))
         packed = src.tell() if name != "-" else None
@@ -249,5 +282,7 @@ def _list(name: str, args: argparse.Namespace) -> None:
             continue
         assert h.config is not None and h.environment is not None
         params = ", ".join(f"{k}={v}" for k, v in h.config.as_dict().items() if k != "network")
-        print(f"  frame {i}: {h.config.network}, {h.length:,} -> {len(payload):,} bytes, "
-              f"{len(frame_alphabet(payload))} symbols, {params}; {h.environment.describe()}")
+        print(
+            f"  frame {i}: {h.config.network}, {h.length:,} -> {len(payload):,} bytes, "
+            f"{len(frame_alphabet(payload))} symbols, {params}; {h.environment.describe()}"
+        )

@@ -9,20 +9,23 @@ differ only in the coder: the encoder knows the symbols, the decoder reads them.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import torch
 
-from .coder import coder_probabilities
+from .range_coder import CodeStep, coder_probabilities
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
 class Layout:
     length: int  # symbols in the block
-    batch: int   # streams; stream i holds symbols [i*steps, (i+1)*steps)
-    steps: int   # symbols of the longest stream
+    batch: int  # streams; stream i holds symbols [i*steps, (i+1)*steps)
+    steps: int  # symbols of the longest stream
 
     @classmethod
     def of(cls, length: int, batch: int) -> Layout:
@@ -50,12 +53,13 @@ class Predictor(Protocol):
     def close(self) -> None: ...
 
 
-# (the active streams' symbols, known when encoding; their probabilities) -> the coded symbols
-CodeStep = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def run(predictor: Predictor, code: CodeStep, layout: Layout, rows: np.ndarray,
-        progress: Callable[[int], None] | None = None) -> None:
+def run(
+    predictor: Predictor,
+    code: CodeStep,
+    layout: Layout,
+    rows: np.ndarray,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     """Step through the block; `rows` (steps, batch) holds the symbols when encoding and
     receives them when decoding."""
     try:

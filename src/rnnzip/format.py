@@ -10,35 +10,73 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .config import ModelConfig, validate
+from .contract import (
+    MAX_FRAME_LENGTH,
+    MAX_THREADS,
+    NETWORK_BY_ID,
+    NETWORKS,
+    PRESET_BY_ID,
+    ModelConfig,
+    parameters,
+    preset_id,
+    validate,
+)
 from .errors import BadRnnzipFile, RnnzipError
-from .models import NETWORK_BY_ID, NETWORKS
-from .numerics import CAPABILITIES, Environment, device_of
-from .presets import PRESET_BY_ID, preset_id
 
 MAGIC = b"\x89RNZ"
 VERSION = 3  # 2: word contexts, two-layer mixer, delayed updates; 3: compact header, coded alphabet
 STORED, MODEL = 0, 1
-MAX_FRAME_LENGTH = 1 << 30  # original bytes in one frame
-_CHUNK = 1 << 20  # payloads are read in chunks, so a lying length cannot allocate at once
+_CHUNK = 1 << 20  # input is read in chunks, so a lying length cannot allocate at once
 
-# The explicit hyperparameter block of a custom (non-preset) configuration.
-_CONFIG = struct.Struct("<BIHHBHHdddddBBB")
+# The explicit parameter block of a custom (non-preset) configuration: every hyperparameter
+# with a wire code, in ModelConfig's field order (the network as its id).
+_BLOCK_FIELDS = [f.name for f, param in parameters() if param.wire]
+_CONFIG = struct.Struct("<" + "".join(param.wire for _, param in parameters()))
 _ENV = struct.Struct("<BBBBH")  # torch major, minor, patch, capability | threads - 1 << 4, probe
-_MAX_THREADS = 16
+# The longest header: magic, version, method, 5-byte length, crc, preset, block, batch, environment,
+# payload length, check
+MAX_HEADER_SIZE = len(MAGIC) + 2 + 5 + 4 + 1 + _CONFIG.size + 3 + _ENV.size + 5 + 2
+
+# Codes stored in the header; new capabilities get new codes, old codes never change meaning.
+CAPABILITIES = ["UNKNOWN", "DEFAULT", "AVX2", "AVX512", "ZVECTOR", "VSX", "SVE256", "CUDA"]
+
+
+def device_of(capability: str) -> str:
+    return "cuda" if capability == "CUDA" else "cpu"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What must be identical on the decoding machine (numerics.py measures it)."""
+
+    torch_version: tuple[int, int, int]
+    capability: str
+    device: str
+    threads: int
+    probe: int  # 16 bits of the crc32 of a reference computation's float bits
+
+    def describe(self) -> str:
+        version = ".".join(map(str, self.torch_version))
+        return f"torch {version}, {self.device} {self.capability}, {self.threads} thread(s)"
 
 
 @dataclass(frozen=True)
 class FrameHeader:
-    method: int                        # STORED or MODEL
-    length: int                        # original bytes in this frame
-    crc32: int                         # of the original bytes
+    method: int  # STORED or MODEL
+    length: int  # original bytes in this frame
+    crc32: int  # of the original bytes
     config: ModelConfig | None = None  # MODEL: the resolved hyperparameters (batch_size > 0)
     environment: Environment | None = None  # MODEL: what the decoder must reproduce
-    payload_length: int = 0            # MODEL: bytes of range-coder output that follow
+    payload_length: int = 0  # MODEL: bytes of range-coder output that follow
+
+    @property
+    def body_length(self) -> int:
+        """Bytes that follow the header: the stored data or the model's payload."""
+        return self.length if self.method == STORED else self.payload_length
 
 
 def _uvarint(value: int) -> bytes:
@@ -59,22 +97,17 @@ def pack_header(h: FrameHeader) -> bytes:
         pid = preset_id(cfg)
         out.append(pid)
         if pid == 0:
-            out += _CONFIG.pack(
-                NETWORKS[cfg.network].id, cfg.seed, cfg.seq_length, cfg.hidden_size, cfg.num_layers,
-                cfg.embed_size, cfg.attention_window, cfg.learning_rate, cfg.final_learning_rate,
-                cfg.beta1, cfg.beta2, cfg.clip, cfg.context_order, cfg.table_bits, cfg.match_min,
-            )
+            out += _CONFIG.pack(NETWORKS[cfg.network].id, *(getattr(cfg, name) for name in _BLOCK_FIELDS[1:]))
         env = h.environment
-        assert 1 <= env.threads <= _MAX_THREADS and env.device == device_of(env.capability)
+        assert 1 <= env.threads <= MAX_THREADS and env.device == device_of(env.capability)
         out += _uvarint(cfg.batch_size)
-        out += _ENV.pack(*env.torch_version, CAPABILITIES.index(env.capability) | env.threads - 1 << 4,
-                         env.probe)
+        out += _ENV.pack(*env.torch_version, CAPABILITIES.index(env.capability) | env.threads - 1 << 4, env.probe)
         out += _uvarint(h.payload_length)
     out += _header_check(out)
     return bytes(out)
 
 
-def _header_check(header: bytes) -> bytes:
+def _header_check(header: bytes | bytearray) -> bytes:
     """The low 16 bits of the header's CRC-32, as gzip's header CRC."""
     return struct.pack("<H", zlib.crc32(header) & 0xFFFF)
 
@@ -136,16 +169,14 @@ def read_header(stream: BinaryIO) -> FrameHeader | None:
         values = _CONFIG.unpack(config_block)
         if values[0] not in NETWORK_BY_ID:
             raise BadRnnzipFile(f"corrupt header: unknown network id {values[0]}")
-        names = ["seed", "seq_length", "hidden_size", "num_layers", "embed_size", "attention_window",
-                 "learning_rate", "final_learning_rate", "beta1", "beta2", "clip", "context_order",
-                 "table_bits", "match_min"]
-        config = ModelConfig(network=NETWORK_BY_ID[values[0]], **dict(zip(names, values[1:])))
+        fields = dict(zip(_BLOCK_FIELDS, values, strict=True), network=NETWORK_BY_ID[values[0]])
+        config = ModelConfig(**fields, batch_size=batch)
     elif pid in PRESET_BY_ID:
-        config = PRESET_BY_ID[pid]
+        config = PRESET_BY_ID[pid].with_overrides(batch_size=batch)
     else:
         raise BadRnnzipFile(f"unknown preset id {pid} (written by a newer rnnzip?)")
     try:
-        config = validate(config.with_overrides(batch_size=batch))
+        config = validate(config)
     except RnnzipError as e:
         raise BadRnnzipFile(f"corrupt header: {e}") from None
     if batch == 0:
@@ -164,13 +195,74 @@ def _check_header_crc(r: _HeaderReader) -> None:
         raise BadRnnzipFile("corrupt header (header checksum mismatch)")
 
 
-def read_exact(stream: BinaryIO, n: int, what: str) -> bytes:
-    """Read n bytes in bounded chunks; EOFError if the input ends first."""
-    buf = io.BytesIO()
-    while buf.tell() < n:
-        chunk = stream.read(min(_CHUNK, n - buf.tell()))
-        if not chunk:
-            raise EOFError(f"compressed file ended inside a frame's {what}")
-        buf.write(chunk)
-    return buf.getvalue()
+class FrameSplitter:
+    """Cuts compressed bytes into frames as they arrive: the one place that finds frame
+    boundaries (for iter_frames, the decompressor object and the file object).
 
+    After at least one frame, bytes that do not begin with the magic end the rnnzip stream:
+    they are kept as `unused_data`, as the standard library's decompressors keep what follows
+    their stream. Bytes that are not rnnzip from the start raise BadRnnzipFile."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self.frames = 0  # frames returned so far
+        self.unused_data: bytes | None = None  # set once non-rnnzip bytes follow a frame
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        if self.unused_data is not None:
+            self.unused_data += bytes(data)
+        else:
+            self._buffer += data
+
+    def next_frame(self) -> tuple[FrameHeader, bytes] | None:
+        """The next complete frame's header and body, or None until more bytes arrive."""
+        if self.unused_data is not None or not self._buffer:
+            return None
+        start = bytes(self._buffer[: len(MAGIC)])
+        if self.frames and start != MAGIC[: len(start)]:
+            self.unused_data = bytes(self._buffer)
+            self._buffer.clear()
+            return None
+        view = io.BytesIO(bytes(self._buffer[:MAX_HEADER_SIZE]))
+        try:
+            header = read_header(view)
+        except EOFError:
+            if len(self._buffer) >= MAX_HEADER_SIZE:
+                raise BadRnnzipFile("corrupt header (too long)") from None
+            return None  # the header is not complete yet
+        assert header is not None
+        end = view.tell() + header.body_length
+        if len(self._buffer) < end:
+            return None
+        body = bytes(self._buffer[view.tell() : end])
+        del self._buffer[:end]
+        self.frames += 1
+        return header, body
+
+    @property
+    def at_frame_end(self) -> bool:
+        """True when every byte so far belongs to complete frames (and unused_data)."""
+        return self.frames > 0 and not self._buffer
+
+    def close(self) -> None:
+        """At the end of the input: EOFError if it ended inside a frame."""
+        if self._buffer:
+            raise EOFError("compressed file ended before the end of a frame")
+
+
+def iter_frames(stream: BinaryIO) -> Iterator[tuple[FrameHeader, bytes]]:
+    """Each frame's header and body, read lazily in bounded chunks; nothing for an empty
+    stream. Bytes after the last frame that are not a frame are an error here."""
+    frames = FrameSplitter()
+    while True:
+        frame = frames.next_frame()
+        if frame is not None:
+            yield frame
+            continue
+        if frames.unused_data is not None:
+            raise BadRnnzipFile("trailing data after the last frame is not in rnnzip format")
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            frames.close()
+            return
+        frames.feed(chunk)

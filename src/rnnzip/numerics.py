@@ -1,10 +1,10 @@
-"""Bit-exact floating point: what rnnzip pins before torch loads, and what a file records.
+"""Bit-exact floating point: what a file records of the machine, and the check against it.
 
 Encoder and decoder must compute every probability to the last bit. Within one machine, float32
 CPU results are identical across processes and at one intra-op thread. Across x86-64 machines
 they change with the vector ISA that ATen (Sleef), oneDNN and MKL pick at run time (AVX2 vs
 AVX-512). rnnzip therefore pins all three to AVX2, which every x86-64 CPU of the last decade has,
-before torch is imported, and records in each frame the torch version, the ISA that ATen runs
+before torch is imported (pinning.py), and records in each frame the torch version, the ISA that ATen runs
 with, the device and a probe: a hash of a small computation using the same kernels as the
 networks. A decoder whose environment differs refuses at once, naming what differs.
 """
@@ -12,63 +12,23 @@ networks. A decoder whose environment differs refuses at once, naming what diffe
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 import zlib
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Iterator
+from collections.abc import Iterator
+from functools import cache
 
+import torch
+
+from . import pinning  # noqa: F401  (pins the vector ISA: must come before torch)
 from .errors import EnvironmentMismatch, RnnzipError
+from .format import CAPABILITIES, Environment
 
-# Read once by each library at start-up, so they must be set before torch is imported.
-PINNED_ENVIRONMENT = {
-    "ATEN_CPU_CAPABILITY": "avx2",
-    "ONEDNN_MAX_CPU_ISA": "AVX2",
-    "MKL_CBWR": "AVX2",
-}
-
-
-def pin_environment() -> None:
-    """Pin the vector ISA unless the user chose one; no effect once torch is loaded."""
-    if "torch" in sys.modules:
-        return
-    for key, value in PINNED_ENVIRONMENT.items():
-        os.environ.setdefault(key, value)
-
-
-pin_environment()
-
-import torch  # noqa: E402  (must come after pinning)
-
-# Codes stored in the header; new capabilities get new codes, old codes never change meaning.
-CAPABILITIES = ["UNKNOWN", "DEFAULT", "AVX2", "AVX512", "ZVECTOR", "VSX", "SVE256", "CUDA"]
-DEVICES = ["cpu", "cuda"]
 CODING_THREADS = 1  # intra-op threads while coding: bit-exact and fastest for these small matrices
-
-
-@dataclass(frozen=True)
-class Environment:
-    """What must be identical on the decoding machine."""
-
-    torch_version: tuple[int, int, int]
-    capability: str
-    device: str
-    threads: int
-    probe: int  # 16 bits of the crc32 of a reference computation's float bits
-
-    def describe(self) -> str:
-        version = ".".join(map(str, self.torch_version))
-        return f"torch {version}, {self.device} {self.capability}, {self.threads} thread(s)"
 
 
 def torch_version() -> tuple[int, int, int]:
     parts = torch.__version__.split("+")[0].split(".")
-    return tuple(int("".join(c for c in p if c.isdigit()) or 0) for p in (parts + ["0", "0"])[:3])  # type: ignore[return-value]
-
-
-def device_of(capability: str) -> str:
-    return "cuda" if capability == "CUDA" else "cpu"
+    major, minor, patch = (int("".join(c for c in p if c.isdigit()) or 0) for p in [*parts, "0", "0"][:3])
+    return major, minor, patch
 
 
 def cpu_capability(device: str) -> str:
@@ -84,7 +44,7 @@ def coding_threads() -> Iterator[None]:
     fastest), whatever the caller had set; restore the caller's settings after."""
     threads, mkldnn = torch.get_num_threads(), torch.backends.mkldnn.enabled
     torch.set_num_threads(CODING_THREADS)
-    torch.backends.mkldnn.enabled = True
+    torch.backends.mkldnn.enabled = True  # type: ignore[assignment]  # a module-level flag
     try:
         yield
     finally:
@@ -92,7 +52,7 @@ def coding_threads() -> Iterator[None]:
         torch.backends.mkldnn.enabled = mkldnn
 
 
-@lru_cache(maxsize=None)
+@cache
 def probe(device: str) -> int:
     """Hash the float bits of a small LSTM step, backward pass, softmax and clipped Adam update.
 
@@ -127,9 +87,7 @@ def resolve_device(requested: str) -> str:
     if requested == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if requested == "cuda" and not torch.cuda.is_available():
-        raise RnnzipError("--device cuda requested but CUDA is not available")
-    if requested not in DEVICES:
-        raise RnnzipError(f"unknown device {requested!r} (cpu, cuda or auto)")
+        raise RnnzipError("device 'cuda' requested but CUDA is not available")
     return requested
 
 
@@ -137,14 +95,19 @@ def require(recorded: Environment, requested_device: str = "auto") -> str:
     """Return the device to decode on, or raise EnvironmentMismatch naming what differs."""
     if requested_device not in ("auto", recorded.device):
         raise EnvironmentMismatch(
-            f"the file was compressed on {recorded.device}; decode it with --device {recorded.device}")
+            f"the file was compressed on {recorded.device}; decode it with --device {recorded.device}"
+        )
     if recorded.device == "cuda" and not torch.cuda.is_available():
         raise EnvironmentMismatch("the file was compressed on CUDA, which this machine does not have")
     here = current_environment(recorded.device)
     if here != recorded:
-        differs = [name for name in ("torch_version", "capability", "threads", "probe")
-                   if getattr(here, name) != getattr(recorded, name)]
+        differs = [
+            name
+            for name in ("torch_version", "capability", "threads", "probe")
+            if getattr(here, name) != getattr(recorded, name)
+        ]
         raise EnvironmentMismatch(
             f"cannot decode on this machine: {', '.join(differs)} differ (file: {recorded.describe()}, "
-            f"probe {recorded.probe:04x}; here: {here.describe()}, probe {here.probe:04x})")
+            f"probe {recorded.probe:04x}; here: {here.describe()}, probe {here.probe:04x})"
+        )
     return recorded.device

@@ -12,10 +12,12 @@ import multiprocessing
 import os
 import queue
 from collections import deque
-from typing import Any, BinaryIO, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
 
-from .codec import Progress, compress_block, decompress_frame, iter_frames
-from .config import ModelConfig
+from .contract import ModelConfig
+from .format import iter_frames
+from .frames import Progress, compress_block, decompress_frame
 
 Job = tuple[Callable[..., bytes], tuple[Any, ...]]  # (function, arguments but the progress callback)
 _REPORT_EVERY = 1 << 16  # bytes between progress messages from a worker
@@ -112,8 +114,15 @@ def _drain(updates: Any, progress: Progress | None) -> None:
             progress(n)
 
 
-def compress_stream(src: BinaryIO, dst: BinaryIO, cfg: ModelConfig, block_size: int, threads: int,
-                    device: str = "cpu", progress: Progress | None = None) -> tuple[int, int]:
+def compress_stream(
+    src: BinaryIO,
+    dst: BinaryIO,
+    cfg: ModelConfig,
+    block_size: int,
+    threads: int,
+    device: str = "cpu",
+    progress: Progress | None = None,
+) -> tuple[int, int]:
     """Compress src into dst block by block; returns (bytes read, bytes written)."""
     counts = [0, 0]
 
@@ -142,8 +151,9 @@ class _CountingReader:
         return data
 
 
-def decompress_stream(src: BinaryIO, dst: BinaryIO | None, threads: int, device: str = "auto",
-                      progress: Progress | None = None) -> tuple[int, int]:
+def decompress_stream(
+    src: BinaryIO, dst: BinaryIO | None, threads: int, device: str = "auto", progress: Progress | None = None
+) -> tuple[int, int]:
     """Decompress every frame of src into dst (None: verify only); returns (bytes in, bytes out).
     Raises EOFError for an empty input."""
     reader = _CountingReader(src)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch.optim.adam import adam
 
-from .config import ModelConfig
+from .contract import ModelConfig
 
 
 def learning_rates(cfg: ModelConfig, updates: int) -> list[float]:
@@ -36,10 +38,22 @@ class ClippedAdam:
         torch.nn.utils.clip_grad_norm_(self.params, self.clip)
         live = [i for i, p in enumerate(self.params) if p.grad is not None]  # as torch.optim skips
         with torch.no_grad():
-            adam([self.params[i] for i in live], [self.params[i].grad for i in live],
-                 [self.exp_avgs[i] for i in live], [self.exp_avg_sqs[i] for i in live], [],
-                 [self.steps[i] for i in live], fused=True, amsgrad=False, beta1=self.betas[0],
-                 beta2=self.betas[1], lr=lr, weight_decay=0.0, eps=1e-8, maximize=False)
+            adam(
+                [self.params[i] for i in live],
+                [cast(torch.Tensor, self.params[i].grad) for i in live],
+                [self.exp_avgs[i] for i in live],
+                [self.exp_avg_sqs[i] for i in live],
+                [],
+                [self.steps[i] for i in live],
+                fused=True,
+                amsgrad=False,
+                beta1=self.betas[0],
+                beta2=self.betas[1],
+                lr=lr,
+                weight_decay=0.0,
+                eps=1e-8,
+                maximize=False,
+            )
 
 
 class Trainer:

@@ -10,8 +10,9 @@ import bz2
 import gzip
 import importlib
 import lzma
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import cast
 
 Transform = Callable[[bytes], bytes]
 
@@ -26,8 +27,9 @@ class Codec:
 def _zstd() -> Codec:
     import zstandard
 
-    return Codec("zstd -19", zstandard.ZstdCompressor(level=19).compress,
-                 lambda d: zstandard.ZstdDecompressor().decompress(d))
+    return Codec(
+        "zstd -19", zstandard.ZstdCompressor(level=19).compress, lambda d: zstandard.ZstdDecompressor().decompress(d)
+    )
 
 
 def _brotli() -> Codec:
@@ -39,9 +41,11 @@ def _brotli() -> Codec:
 def _ppmd(order: int, mem_mb: int) -> Codec:
     import pyppmd
 
-    return Codec(f"PPMd o{order}",
-                 lambda d: pyppmd.compress(d, max_order=order, mem_size=mem_mb << 20),
-                 lambda d: pyppmd.decompress(d, max_order=order, mem_size=mem_mb << 20))
+    return Codec(
+        f"PPMd o{order}",
+        lambda d: pyppmd.compress(d, max_order=order, mem_size=mem_mb << 20),
+        lambda d: cast(bytes, pyppmd.decompress(d, max_order=order, mem_size=mem_mb << 20)),  # bytes for bytes
+    )
 
 
 CLASSICAL: dict[str, Callable[[], Codec]] = {
@@ -66,8 +70,9 @@ def rnnzip_codec(preset: str, device: str) -> Codec:
     else:
         kwargs = {"model": preset}
     label = "rnnzip" + ("" if preset == "default" else f" -{preset}" if preset.isdigit() else f" {preset}")
-    return Codec(label, lambda d: rnnzip.compress(d, device=device, **kwargs),
-                 lambda d: rnnzip.decompress(d, device=device))
+    return Codec(
+        label, lambda d: rnnzip.compress(d, device=device, **kwargs), lambda d: rnnzip.decompress(d, device=device)
+    )
 
 
 def load(spec: str, device: str = "cpu") -> Codec:

@@ -17,11 +17,15 @@ DEFAULT_CODECS = ["rnnzip", "rnnzip:1", "rnnzip:9", *CLASSICAL]
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rnnzip bench", description=__doc__)
     p.add_argument("paths", nargs="*", help="files or folders (default: the bundled enwik5 sample)")
-    p.add_argument("--codecs", default=",".join(DEFAULT_CODECS),
-                   help=f"comma-separated: {', '.join(CLASSICAL)}, rnnzip, rnnzip:LEVEL|PRESET, "
-                        "python:MODULE:ATTR (default: %(default)s)")
-    p.add_argument("--presets", default="", help="extra rnnzip presets or levels, comma-separated "
-                   "(e.g. 1,5,lstm-att,seed-gru-att)")
+    p.add_argument(
+        "--codecs",
+        default=",".join(DEFAULT_CODECS),
+        help=f"comma-separated: {', '.join(CLASSICAL)}, rnnzip, rnnzip:LEVEL|PRESET, "
+        "python:MODULE:ATTR (default: %(default)s)",
+    )
+    p.add_argument(
+        "--presets", default="", help="extra rnnzip presets or levels, comma-separated (e.g. 1,5,lstm-att,seed-gru-att)"
+    )
     p.add_argument("--limit", type=int, default=0, help="use only the first BYTES of each file")
     p.add_argument("--repeat", type=int, default=1, help="runs per codec and file; times are medians")
     p.add_argument("--format", choices=["md", "csv", "json"], default="md")
@@ -54,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = run_all(specs, files, args.limit, args.repeat, args.device, progress)
     info = machine_info(args.device)
-    text = {"md": lambda: report.markdown(rows, info), "csv": lambda: report.to_csv(rows),
-            "json": lambda: report.to_json(rows, info)}[args.format]()
+    text = {
+        "md": lambda: report.markdown(rows, info),
+        "csv": lambda: report.to_csv(rows),
+        "json": lambda: report.to_json(rows, info),
+    }[args.format]()
     print(text)
     if args.out:
         Path(args.out).write_text(text)

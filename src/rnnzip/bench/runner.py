@@ -7,10 +7,10 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable
 
 WORKER = Path(__file__).with_name("worker.py")
 
@@ -47,8 +47,12 @@ class Row:
 
 def measure(spec: str, path: Path, limit: int, repeat: int, device: str, label: str) -> Row:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run([sys.executable, str(WORKER), spec, str(path), str(limit), str(repeat), device],
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [sys.executable, str(WORKER), spec, str(path), str(limit), str(repeat), device],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     row = Row(file=label, spec=spec, codec=spec)
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
@@ -59,8 +63,14 @@ def measure(spec: str, path: Path, limit: int, repeat: int, device: str, label: 
     return row
 
 
-def run_all(specs: list[str], files: list[tuple[Path, str]], limit: int, repeat: int, device: str,
-            on_row: Callable[[int, int, Row], None]) -> list[Row]:
+def run_all(
+    specs: list[str],
+    files: list[tuple[Path, str]],
+    limit: int,
+    repeat: int,
+    device: str,
+    on_row: Callable[[int, int, Row], None],
+) -> list[Row]:
     """Measure everything; on Ctrl-C return the rows finished so far."""
     rows: list[Row] = []
     total = len(specs) * len(files)
@@ -101,8 +111,13 @@ def machine_info(device: str) -> dict[str, str]:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    info = {"cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(),
-            "device": device, "rnnzip threads": "1 per frame"}
+    info = {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "device": device,
+        "rnnzip threads": "1 per frame",
+    }
     for package in ("rnnzip", "torch", "numpy", "constriction", "zstandard", "brotli", "pyppmd"):
         info[package] = _version(package)
     return info

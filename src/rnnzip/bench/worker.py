@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from adapters import load  # noqa: E402
+from adapters import load
 
 
 def timed(fn, arg):
@@ -41,8 +41,10 @@ def main() -> None:
             except Exception:  # a codec that cannot read its own output is a failed round trip
                 ok = False
         row.update(
-            compressed=len(packed), status="ok" if ok else "FAILED",
-            c_wall=statistics.median(w for w, _ in c_runs), c_cpu=statistics.median(c for _, c in c_runs),
+            compressed=len(packed),
+            status="ok" if ok else "FAILED",
+            c_wall=statistics.median(w for w, _ in c_runs),
+            c_cpu=statistics.median(c for _, c in c_runs),
             d_wall=statistics.median(w for w, _ in d_runs) if d_runs else None,
             d_cpu=statistics.median(c for _, c in d_runs) if d_runs else None,
         )

@@ -14,18 +14,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..config import ModelConfig
+from ..contract import ModelConfig
 
 
 @dataclass
 class RecurrentState:
     rnn: torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # (L, B, H), or (h, c) for an LSTM
     memory: torch.Tensor | None  # (B, W-1, H) last top-layer outputs, for attention
-
-    def detach(self) -> RecurrentState:
-        rnn = tuple(t.detach() for t in self.rnn) if isinstance(self.rnn, tuple) else self.rnn.detach()
-        memory = None if self.memory is None else self.memory.detach()
-        return RecurrentState(rnn, memory)  # type: ignore[arg-type]
 
 
 class RecurrentNet(nn.Module):
@@ -90,8 +85,9 @@ class RecurrentNet(nn.Module):
         y = torch.cat([ys, context], dim=-1).transpose(0, 1)  # (T, B, 2H)
         return y, RecurrentState(rnn_state, history[:, history.shape[1] - self.window + 1 :])
 
-    def _step(self, symbols: torch.Tensor, state: torch.Tensor | tuple[torch.Tensor, torch.Tensor]
-              ) -> tuple[torch.Tensor, torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
+    def _step(
+        self, symbols: torch.Tensor, state: torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
         """One step of the stacked cells (torch's LSTM/GRU equations): symbols (B,) -> y (1, B, H).
         The first layer's input gates come from `input_gates` when the owner keeps it current
         (one row per symbol instead of a matrix product per step); few, fused ops, since at a

@@ -80,9 +80,10 @@ def _learn_calibration(selected, table, position, probs, symbols, active, rate):
 
 
 @njit(cache=True)
-def _learn(features, selected, weights, final_selected, final_weights, outputs, probs, symbols,
-           active, rate, final_rate):  # pragma: no cover
-    batch, inputs, vocab = features.shape
+def _learn(
+    features, selected, weights, final_selected, final_weights, outputs, probs, symbols, active, rate, final_rate
+):  # pragma: no cover
+    _batch, inputs, vocab = features.shape
     sets = selected.shape[1]
     error = np.empty(inputs)
     for b in range(active):
@@ -108,8 +109,17 @@ class Mixer:
     """`rows` weight rows per layer-1 set (the selectors index them directly), `final_rows` rows
     of layer 2; every layer-1 row starts from `initial` (J,), layer 2 from the mean."""
 
-    def __init__(self, initial: np.ndarray, sets: int, rows: int, final_rows: int, batch: int,
-                 vocab: int, rate: float, final_rate: float) -> None:
+    def __init__(
+        self,
+        initial: np.ndarray,
+        sets: int,
+        rows: int,
+        final_rows: int,
+        batch: int,
+        vocab: int,
+        rate: float,
+        final_rate: float,
+    ) -> None:
         self.weights = np.tile(np.asarray(initial, dtype=np.float64), (rows, 1))
         self.final_weights = np.full((final_rows, sets), 1.0 / sets)
         self.rate, self.final_rate = rate, final_rate
@@ -127,7 +137,19 @@ class Mixer:
 
     def learn(self, probs: np.ndarray, symbols: np.ndarray, active: int) -> None:
         """One gradient step on each active stream's log loss, given the coded probabilities."""
-        _learn(self.features, self.selected, self.weights, self.final_selected, self.final_weights,
-               self.outputs, probs, symbols, active, self.rate, self.final_rate)
-        _learn_calibration(self.final_selected, self.calibration, self.position, probs, symbols, active,
-                           CALIBRATION_RATE)
+        _learn(
+            self.features,
+            self.selected,
+            self.weights,
+            self.final_selected,
+            self.final_weights,
+            self.outputs,
+            probs,
+            symbols,
+            active,
+            self.rate,
+            self.final_rate,
+        )
+        _learn_calibration(
+            self.final_selected, self.calibration, self.position, probs, symbols, active, CALIBRATION_RATE
+        )

@@ -12,8 +12,13 @@ interval's first word-aligned point), which saves 1.5 bytes per frame on average
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import constriction
 import numpy as np
+
+# (the active streams' symbols, known when encoding; their probabilities) -> the coded symbols
+CodeStep = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 _FAMILY = constriction.stream.model.Categorical(perfect=False)
 

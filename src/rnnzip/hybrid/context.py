@@ -24,8 +24,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..contract import EXACT_CONTEXT_ORDERS, exact_context_rows
+
 ESCAPE = 0.7  # weight of the escape to the lower order, per distinct symbol seen (measured: 0.3-1.0 within 0.2%)
-EXACT_ORDERS = 2
 ORDER0_PRIOR = 0.5  # pseudo-count of every symbol at order 0 (measured: 0.1-0.5 within 0.05%)
 TEXT_CONTEXTS = 3  # the current word; it and the previous word; line position and last symbol
 # A text context's counts are taken almost raw (escape to order 0, measured 0.015-0.06 within
@@ -34,10 +35,6 @@ TEXT_ESCAPE = 0.03
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _SALT = np.uint64(0x632BE59BD9B4E019)
 _WORD_MULT = np.uint64(0xFF51AFD7ED558CCD)
-
-
-def _exact_rows(orders: int, vocab: int) -> int:
-    return sum(vocab**k for k in range(1, min(orders, EXACT_ORDERS) + 1))
 
 
 def word_letters(alphabet: np.ndarray) -> np.ndarray:
@@ -52,11 +49,15 @@ def word_letters(alphabet: np.ndarray) -> np.ndarray:
 @njit(cache=True)
 def _hashed(context, salt, bits, hashed_base):  # pragma: no cover (compiled)
     mixed = (context + salt * _SALT) * _MULT
-    return hashed_base + np.int64(mixed >> np.uint64(64 - bits)), np.uint8(((mixed >> np.uint64(48 - bits)) & np.uint64(0xFF)) | np.uint64(1))
+    return hashed_base + np.int64(mixed >> np.uint64(64 - bits)), np.uint8(
+        ((mixed >> np.uint64(48 - bits)) & np.uint64(0xFF)) | np.uint64(1)
+    )
 
 
 @njit(cache=True)
-def _locate(history, words, previous_words, line_columns, orders, vocab, bits, hashed_base, rows, row_tags):  # pragma: no cover
+def _locate(
+    history, words, previous_words, line_columns, orders, vocab, bits, hashed_base, rows, row_tags
+):  # pragma: no cover
     batch, columns = rows.shape
     for b in range(batch):
         h = history[b]
@@ -95,7 +96,9 @@ def _shift(history, words, previous_words, line_columns, newline, letters, symbo
 
 
 @njit(cache=True)
-def _features(table, tags, rows, row_tags, orders, seen, order0, prior, escape, text_escape, probs, known):  # pragma: no cover
+def _features(
+    table, tags, rows, row_tags, orders, seen, order0, prior, escape, text_escape, probs, known
+):  # pragma: no cover
     """probs[b]: orders 0..K interpolated down the chain, then each text context interpolated
     with order 0."""
     batch, columns = rows.shape
@@ -157,8 +160,8 @@ class ContextModels:
     def __init__(self, orders: int, table_bits: int, alphabet: np.ndarray, batch: int, text: int = 0) -> None:
         vocab = len(alphabet)
         self.orders, self.bits, self.vocab, self.batch = orders, table_bits, vocab, batch
-        hashed = 1 << table_bits if orders > EXACT_ORDERS or text else 0
-        self.hashed_base = _exact_rows(orders, vocab)
+        hashed = 1 << table_bits if orders > EXACT_CONTEXT_ORDERS or text else 0
+        self.hashed_base = exact_context_rows(orders, vocab)
         self.table = np.zeros((self.hashed_base + hashed, vocab), dtype=np.uint8)
         self.tags = np.zeros(len(self.table), dtype=np.uint8)  # exact rows keep tag 0
         self.order0 = np.zeros(vocab, dtype=np.int64)
@@ -175,26 +178,42 @@ class ContextModels:
         self.known = np.zeros(batch, dtype=np.int64)
         self._locate()
 
-    @staticmethod
-    def memory_bytes(orders: int, table_bits: int, vocab: int) -> int:
-        return (_exact_rows(orders, vocab) + (1 << table_bits)) * (vocab + 1)
-
     def _locate(self) -> None:
-        _locate(self.history, self.words, self.previous_words, self.line_columns, self.orders, self.vocab,
-                self.bits, self.hashed_base, self.rows, self.row_tags)
+        _locate(
+            self.history,
+            self.words,
+            self.previous_words,
+            self.line_columns,
+            self.orders,
+            self.vocab,
+            self.bits,
+            self.hashed_base,
+            self.rows,
+            self.row_tags,
+        )
 
     def features(self) -> tuple[np.ndarray, np.ndarray]:
         """(B, 1+K+text, V) float32 distributions of orders 0..K, then of the text contexts;
         (B,) orders whose context was seen."""
-        _features(self.table, self.tags, self.rows, self.row_tags, self.orders, self.seen, self.order0,
-                  ORDER0_PRIOR, ESCAPE, TEXT_ESCAPE, self.probs, self.known)
+        _features(
+            self.table,
+            self.tags,
+            self.rows,
+            self.row_tags,
+            self.orders,
+            self.seen,
+            self.order0,
+            ORDER0_PRIOR,
+            ESCAPE,
+            TEXT_ESCAPE,
+            self.probs,
+            self.known,
+        )
         return self.probs, self.known
 
     def update(self, symbols: np.ndarray, active: int) -> None:
         """Count symbols[:active] in each current context, then shift them in."""
-        _update(self.table, self.tags, self.rows, self.row_tags, self.orders, self.seen, symbols, active,
-                self.order0)
-        _shift(self.history, self.words, self.previous_words, self.line_columns, self.newline, self.letters,
-               symbols)
+        _update(self.table, self.tags, self.rows, self.row_tags, self.orders, self.seen, symbols, active, self.order0)
+        _shift(self.history, self.words, self.previous_words, self.line_columns, self.newline, self.letters, symbols)
         self.seen += 1
         self._locate()

@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .config import ModelConfig
-from .models import NETWORKS
-from .models.recurrent import RecurrentState
-from .predictors.side import SideModels
+from .contract import NETWORKS, ModelConfig
+from .hybrid.side import SideModels
+from .models import build_network
+from .models.recurrent import RecurrentNet, RecurrentState
+from .models.window import WindowNet
 from .training import Trainer
 
 
-def _build(cfg: ModelConfig, vocab: int, device: str) -> torch.nn.Module:
+def _build(cfg: ModelConfig, vocab: int, device: str) -> RecurrentNet | WindowNet:
     with torch.random.fork_rng(devices=[]):  # seed the weights without touching the caller's RNG
         torch.manual_seed(cfg.seed)
-        return NETWORKS[cfg.network].build(cfg, vocab).to(device)
+        return build_network(cfg, vocab).to(device)
 
 
 class _Background:
@@ -43,8 +44,9 @@ class _Background:
             try:
                 torch.set_num_threads(threads)
                 job()
-            except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+            except BaseException as e:
                 self.error = e
+
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
 
@@ -68,7 +70,9 @@ class StatefulPredictor:
 
     def __init__(self, cfg: ModelConfig, alphabet: np.ndarray, steps: int, device: str) -> None:
         vocab = len(alphabet)
-        self.net = _build(cfg, vocab, device)
+        net = _build(cfg, vocab, device)
+        assert isinstance(net, RecurrentNet)
+        self.net = net
         self.live = copy.deepcopy(self.net).requires_grad_(False)
         self.live.input_gates = self.gates = self.net.input_gates_table()
         batch, self.T, self.device = cfg.batch_size, cfg.seq_length, device
@@ -102,11 +106,13 @@ class StatefulPredictor:
         if self.t == self.T:
             self.training.wait()
             with torch.no_grad():
-                for live, trained in zip(self.live.parameters(), self.net.parameters()):
+                for live, trained in zip(self.live.parameters(), self.net.parameters(), strict=True):
                     live.copy_(trained)
             self.live.input_gates = self.gates
             if self.steps_left:  # no update after the frame's last prediction
-                inputs, targets = (torch.from_numpy(a.copy()).to(self.device) for a in (self.window[:-1], self.window[1:]))
+                inputs, targets = (
+                    torch.from_numpy(a.copy()).to(self.device) for a in (self.window[:-1], self.window[1:])
+                )
                 mask = torch.from_numpy(np.arange(self.window.shape[1]) < self.active).to(self.device)
                 saved = self.saved
                 self.training.start(lambda: self._train(inputs, targets, mask, saved))
@@ -117,8 +123,7 @@ class StatefulPredictor:
         """Wait for the update in flight (a thread must not outlive its frame)."""
         self.training.wait()
 
-    def _train(self, inputs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor,
-               saved: RecurrentState) -> None:
+    def _train(self, inputs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor, saved: RecurrentState) -> None:
         logits, _ = self.net(inputs, saved)  # (T, B, V)
         losses = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
         weights = mask.flatten().to(losses.dtype)
@@ -155,8 +160,9 @@ class WindowPredictor:
         pass
 
 
-def make_predictor(cfg: ModelConfig, alphabet: np.ndarray, steps: int, device: str
-                   ) -> StatefulPredictor | WindowPredictor:
+def make_predictor(
+    cfg: ModelConfig, alphabet: np.ndarray, steps: int, device: str
+) -> StatefulPredictor | WindowPredictor:
     """The predictor of a frame whose symbols index `alphabet` (the byte values present)."""
     cls = StatefulPredictor if NETWORKS[cfg.network].stateful else WindowPredictor
     return cls(cfg, alphabet, steps, device)

@@ -71,6 +71,17 @@ class MatchModel:
         return self.expected, self.shown
 
     def update(self, symbols: np.ndarray) -> None:
-        _update(self.history, self.last, self.recent, self.pointer, self.length, self.pending,
-                self.steps, self.t, symbols, self.min_length, self.bits)
+        _update(
+            self.history,
+            self.last,
+            self.recent,
+            self.pointer,
+            self.length,
+            self.pending,
+            self.steps,
+            self.t,
+            symbols,
+            self.min_length,
+            self.bits,
+        )
         self.t += 1

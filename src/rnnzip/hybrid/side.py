@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from ..config import ModelConfig
+from ..contract import ModelConfig
 from . import context
 from .context import ContextModels
 from .match import MatchModel
@@ -26,9 +26,11 @@ NETWORK_WEIGHT, TOP_ORDER_WEIGHT, MATCH_WEIGHT, TEXT_WEIGHT = 0.3, 0.5, 0.5, 0.1
 
 
 @njit(cache=True)
-def _inputs(network, logp, expected, length, known, history, orders, features, selected, final_selected):  # pragma: no cover
+def _inputs(
+    network, logp, expected, length, known, history, orders, features, selected, final_selected
+):  # pragma: no cover
     """Assemble the mixer's inputs (B, J, V) and the weight rows each stream selects."""
-    batch, vocab = network.shape
+    batch, _vocab = network.shape
     levels = logp.shape[1]
     match = features.shape[1] > levels + 1
     for b in range(batch):
@@ -72,8 +74,18 @@ class SideModels:
         probs, known = self.context.features()
         logp = torch.log(torch.from_numpy(probs)).numpy()
         expected, length = self.match.features() if self.match is not None else (self.no_match, self.no_match)
-        _inputs(network_logp.cpu().numpy(), logp, expected, length, known, self.context.history, self.orders,
-                self.features, self.selected, self.final_selected)
+        _inputs(
+            network_logp.cpu().numpy(),
+            logp,
+            expected,
+            length,
+            known,
+            self.context.history,
+            self.orders,
+            self.features,
+            self.selected,
+            self.final_selected,
+        )
         logits = self.mixer.logits_of(self.features, self.selected, self.final_selected)
         return torch.from_numpy(logits).to(self.device)
 

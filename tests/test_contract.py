@@ -1,0 +1,190 @@
+"""The contract: frozen presets, every parameter through a real header, limits, and a start-up
+that loads neither torch nor numba unless a frame is coded."""
+
+from __future__ import annotations
+
+import io
+import math
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from rnnzip.contract import NETWORK_BY_ID, NETWORKS, PRESET_BY_ID, ModelConfig, parameters, preset_id, validate
+from rnnzip.errors import BadRnnzipFile, RnnzipError
+from rnnzip.format import MODEL, Environment, FrameHeader, pack_header, read_header
+
+# A frozen copy of every preset, written out in full. A preset id in a file means exactly these
+# values: if a default, a base config or a preset changes, this test fails. Never edit a row:
+# add a new preset with a new id instead.
+_HYBRID = dict(network="lstm", batch_size=0, seed=1234, seq_length=20, hidden_size=192, num_layers=1,
+               embed_size=64, attention_window=16, learning_rate=0.01, final_learning_rate=0.002, beta1=0.0,
+               beta2=0.9999, clip=1.0, context_order=6, table_bits=20, match_min=6)  # fmt: skip
+_NET = dict(_HYBRID, hidden_size=256, context_order=0, table_bits=18, match_min=0)
+_SEED = dict(network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hidden_size=1024, num_layers=2,
+             embed_size=512, attention_window=16, learning_rate=0.0005, final_learning_rate=0.0005, beta1=0.9,
+             beta2=0.999, clip=4.0, context_order=0, table_bits=18, match_min=0)  # fmt: skip
+FROZEN = {
+    1: dict(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18),
+    2: dict(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19),
+    3: dict(_HYBRID, hidden_size=128, context_order=5),
+    4: dict(_HYBRID, hidden_size=128),
+    5: dict(_HYBRID, hidden_size=160),
+    6: dict(_HYBRID),
+    7: dict(_HYBRID, hidden_size=256),
+    8: dict(_HYBRID, network="lstm-att", hidden_size=256, table_bits=21),
+    9: dict(_HYBRID, network="lstm-att", hidden_size=384, table_bits=21, context_order=7),
+    10: dict(_NET),
+    11: dict(_NET, network="gru"),
+    12: dict(_NET, network="lstm-att"),
+    13: dict(_NET, network="gru-att"),
+    20: dict(_SEED),
+    21: dict(_SEED, network="seed-lstm-att"),
+}
+FROZEN_NETWORK_IDS = {"lstm": 1, "gru": 2, "lstm-att": 3, "gru-att": 4, "seed-lstm-att": 16, "seed-gru-att": 17}
+ENV = Environment((2, 13, 0), "AVX2", "cpu", 1, 0xBEEF)
+
+
+def test_presets_and_network_ids_never_change() -> None:
+    assert {pid: cfg.as_dict() for pid, cfg in PRESET_BY_ID.items()} == FROZEN
+    assert {name: net.id for name, net in NETWORKS.items()} == FROZEN_NETWORK_IDS
+
+
+def test_every_preset_is_valid_and_its_id_names_it_alone() -> None:
+    for pid, cfg in PRESET_BY_ID.items():
+        validate(cfg)
+        assert preset_id(cfg) == pid
+        assert preset_id(replace(cfg, batch_size=7)) == pid  # the batch is stored on its own
+        assert preset_id(replace(cfg, seed=cfg.seed + 1)) == 0  # any other change: stored in full
+
+
+def _value(name: str, kind: str, param) -> st.SearchStrategy:
+    if name == "network":
+        return st.sampled_from(sorted(NETWORKS))
+    if name == "batch_size":  # a header always holds the resolved batch
+        return st.integers(1, int(param.high))
+    if kind == "int":
+        values = st.integers(int(param.low), int(param.high))
+        return values if param.off is None else st.one_of(st.just(param.off), values)
+    return st.floats(param.low, param.high, exclude_min=param.open_low, exclude_max=param.open_high,
+                     allow_nan=False)  # fmt: skip
+
+
+# Small widths are as valid as large ones; drawing them often keeps most configs in the limits.
+_SMALL = {"hidden_size": 64, "embed_size": 64, "num_layers": 3}
+
+
+@st.composite
+def configs(draw) -> ModelConfig:
+    values = {}
+    for f, param in parameters():
+        strategy = _value(f.name, str(f.type), param)
+        if f.name in _SMALL:
+            strategy = st.one_of(st.integers(int(param.low), _SMALL[f.name]), strategy)
+        values[f.name] = draw(strategy)
+    cfg = ModelConfig(**values)
+    try:
+        return validate(cfg)
+    except RnnzipError:
+        assume(False)
+        raise
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(configs(), st.integers(1, 1 << 30), st.integers(0, 2**32 - 1), st.integers(0, (1 << 30) + 64))
+def test_every_parameter_round_trips_through_a_real_header(cfg: ModelConfig, length: int, crc: int,
+                                                           payload: int) -> None:  # fmt: skip
+    header = FrameHeader(MODEL, length, crc, cfg, ENV, payload)
+    packed = pack_header(header)
+    stream = io.BytesIO(packed + b"payload")
+    assert read_header(stream) == header
+    assert stream.read() == b"payload"  # the header ends where pack_header ended it
+
+
+def _forge(cfg: ModelConfig) -> bytes:
+    return pack_header(FrameHeader(MODEL, 100, 0, cfg, ENV, 10))
+
+
+def _outside(param, kind: str) -> list[float]:
+    """Values just outside a parameter's limits that its wire type can still hold."""
+    if kind == "int":
+        return [v for v in (int(param.low) - 1, int(param.high) + 1) if v >= 0 and v != param.off]
+    low = param.low if param.open_low else math.nextafter(param.low, -math.inf)
+    high = param.high if param.open_high else math.nextafter(param.high, math.inf)
+    return [low, high, math.inf, math.nan]
+
+
+@pytest.mark.parametrize("name", [f.name for f, p in parameters() if p.wire and f.name != "network"])
+def test_out_of_range_fields_are_refused(name: str) -> None:
+    base = replace(PRESET_BY_ID[10], seed=99, batch_size=4)  # stored explicitly
+    field, param = next((f, p) for f, p in parameters() if f.name == name)
+    for value in _outside(param, str(field.type)):
+        if value == 2**32 or (param.wire == "B" and value > 255) or (param.wire == "H" and value > 65535):
+            continue  # the wire type itself cannot hold it
+        with pytest.raises(BadRnnzipFile, match=f"corrupt header: {name}="):
+            read_header(io.BytesIO(_forge(replace(base, **{name: value}))))
+
+
+def test_forged_network_and_preset_ids_are_refused() -> None:
+    packed = bytearray(_forge(replace(PRESET_BY_ID[10], seed=99, batch_size=4)))
+    unused = next(i for i in range(256) if i not in NETWORK_BY_ID)
+    start = packed.index(bytes([0, NETWORKS["lstm"].id]))  # preset id 0, then the network id
+    packed[start + 1] = unused
+    body = bytes(packed[:-2])
+    import zlib
+
+    forged = body + (zlib.crc32(body) & 0xFFFF).to_bytes(2, "little")
+    with pytest.raises(BadRnnzipFile, match=f"unknown network id {unused}"):
+        read_header(io.BytesIO(forged))
+
+
+def test_cli_offers_every_parameter_with_its_limits() -> None:
+    from rnnzip.cli import build_parser
+
+    text = " ".join(build_parser().format_help().split())  # argparse wraps lines
+    for f, param in parameters():
+        if f.name != "network":
+            assert "--" + f.name.replace("_", "-") in text
+            assert param.describe() in text
+
+
+LOADED = """
+import runpy, sys
+sys.argv = ["rnnzip", *sys.argv[1:]]
+try:
+    runpy.run_module("rnnzip", run_name="__main__")
+except SystemExit:
+    pass
+print("LOADED", sorted(m for m in ("torch", "numba") if m in sys.modules), file=sys.stderr)
+"""
+
+
+LIGHT_COMMANDS = [
+    ["--version"], ["-h"], ["-l", "{golden}"], ["-d", "-c", "{corrupt}"], ["-d", "{missing}"],
+    ["-t", "{golden_stored}"], ["-1", "--hidden-size", "0"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("argv", LIGHT_COMMANDS)
+def test_start_up_without_torch_or_numba(argv: list[str], tmp_path: Path) -> None:
+    """Listing, help, version, stored frames and every error that needs no model stay light."""
+    data = Path(__file__).parent / "data"
+    corrupt = tmp_path / "corrupt.rnz"
+    packed = bytearray((data / "level-1.rnz").read_bytes())
+    packed[12] ^= 0xFF  # inside the header: caught by the header check
+    corrupt.write_bytes(bytes(packed))
+    paths = {"golden": data / "level-1.rnz", "golden_stored": data / "stored.rnz", "corrupt": corrupt,
+             "missing": tmp_path / "missing.rnz"}  # fmt: skip
+    args = [a.format(**paths) for a in argv]
+    result = subprocess.run([sys.executable, "-c", LOADED, *args], capture_output=True, text=True)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith("LOADED []"), result.stderr
+
+
+def test_import_rnnzip_loads_neither_torch_nor_numba() -> None:
+    code = "import sys, rnnzip; print(sorted(m for m in ('torch', 'numba', 'numpy') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
