@@ -62,7 +62,9 @@ def test_test_and_list(text_file: Path, capsys) -> None:
     assert run("-t", packed) == 0
     assert run("-l", packed) == 0
     out = capsys.readouterr().out
-    assert "lstm" in out and "1,500" in out and "hidden_size=16" in out
+    assert "custom (lstm)" in out and "1,500" in out and "hidden_size=16" in out
+    assert main(["-1", "-k", "-f", str(text_file)]) == 0 and main(["-l", packed]) == 0
+    assert "frame 0: level-1 (lstm)" in capsys.readouterr().out
 
 
 def test_levels_and_model_option(text_file: Path, capsysbinary) -> None:

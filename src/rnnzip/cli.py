@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from . import __version__
 from .api import DEFAULT_BLOCK_SIZE, make_config
-from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, PRESETS, ModelConfig, parameters
+from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, PRESETS, ModelConfig, parameters, preset_name
 from .errors import RnnzipError
 from .format import STORED, iter_frames
 
@@ -282,7 +282,8 @@ def _list(name: str, args: argparse.Namespace) -> None:
             continue
         assert h.config is not None and h.environment is not None
         params = ", ".join(f"{k}={v}" for k, v in h.config.as_dict().items() if k != "network")
+        preset = preset_name(h.config) or "custom"
         print(
-            f"  frame {i}: {h.config.network}, {h.length:,} -> {len(payload):,} bytes, "
+            f"  frame {i}: {preset} ({h.config.network}), {h.length:,} -> {len(payload):,} bytes, "
             f"{len(frame_alphabet(payload))} symbols, {params}; {h.environment.describe()}"
         )

@@ -219,6 +219,12 @@ def preset_id(cfg: ModelConfig) -> int:
     return next((pid for pid, p in PRESET_BY_ID.items() if replace(p, batch_size=0) == key), 0)
 
 
+def preset_name(cfg: ModelConfig) -> str | None:
+    """The name of the preset whose id a header stores for cfg, if any."""
+    pid = preset_id(cfg)
+    return _TABLE[pid][0] if pid else None
+
+
 def level_preset(level: int) -> ModelConfig:
     if level not in LEVELS:
         raise ValueError(f"level must be 1..9, not {level!r}")
