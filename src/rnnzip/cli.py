@@ -262,9 +262,15 @@ def _report(args: argparse.Namespace, name: str, output: str | None, n_in: int, 
     _say(args, line + (f" -- replaced with {output}" if output and not args.keep else ""))
 
 
-def _list(name: str, args: argparse.Namespace) -> None:
+def _engine(config: ModelConfig, payload: bytes) -> str:
+    if config.cm_bits:
+        return "bitwise engine"
     from .frames import frame_alphabet  # numpy and the range coder, not torch
 
+    return f"{len(frame_alphabet(payload))} symbols"
+
+
+def _list(name: str, args: argparse.Namespace) -> None:
     with _open_input(name) as src:
         frames = list(iter_frames(src))
         packed = src.tell() if name != "-" else None
@@ -280,10 +286,11 @@ def _list(name: str, args: argparse.Namespace) -> None:
         if h.method == STORED:
             print(f"  frame {i}: stored, {h.length:,} bytes")
             continue
-        assert h.config is not None and h.environment is not None
+        assert h.config is not None
         params = ", ".join(f"{k}={v}" for k, v in h.config.as_dict().items() if k != "network")
         preset = preset_name(h.config) or "custom"
         print(
             f"  frame {i}: {preset} ({h.config.network}), {h.length:,} -> {len(payload):,} bytes, "
-            f"{len(frame_alphabet(payload))} symbols, {params}; {h.environment.describe()}"
+            f"{_engine(h.config, payload)}, {params}"
+            + (f"; {h.environment.describe()}" if h.environment is not None else "")
         )

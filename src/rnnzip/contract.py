@@ -25,7 +25,7 @@ class Network:
     cell: str  # "lstm" or "gru"
     stateful: bool  # True: state carried from step to step; False: a window re-run every step
     attention: bool  # attends over its last top-layer outputs
-    directions: int  # 2: bidirectional (the reference design's window networks)
+    directions: int  # 2: bidirectional (the reference design's window networks); 0: no network
 
     @property
     def gates(self) -> int:
@@ -33,6 +33,7 @@ class Network:
 
 
 NETWORKS: dict[str, Network] = {
+    "none": Network(0, "none", stateful=True, attention=False, directions=0),  # the bitwise engine alone
     "lstm": Network(1, "lstm", stateful=True, attention=False, directions=1),
     "gru": Network(2, "gru", stateful=True, attention=False, directions=1),
     "lstm-att": Network(3, "lstm", stateful=True, attention=True, directions=1),
@@ -62,6 +63,7 @@ class Param:
     open_low: bool = False  # ...unless open
     open_high: bool = False
     off: int | None = None  # a value below `low` that turns the feature off
+    since: int = 3  # the format version that added it; older headers mean `off`
 
     def allows(self, value: float) -> bool:
         if value == self.off:
@@ -77,9 +79,9 @@ class Param:
 
 def _param(
     help: str, wire: str, low: float, high: float, *, open_low: bool = False, open_high: bool = False,
-    off: int | None = None,
+    off: int | None = None, since: int = 3,
 ) -> Any:  # fmt: skip
-    return field(metadata={"param": Param(help, wire, low, high, open_low, open_high, off)})
+    return field(metadata={"param": Param(help, wire, low, high, open_low, open_high, off, since)})
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,9 @@ class ModelConfig:
     context_order: int = _param("hybrid: context models of orders 1..N (0: none)", "B", 0, 8)
     table_bits: int = _param("hybrid: log2 rows of the hashed context table", "B", 10, 24)
     match_min: int = _param("hybrid: the match model's context length (0: none)", "B", 2, 8, off=0)
+    cm_bits: int = _param(
+        "bitwise engine: log2 bytes of its context table (0: the byte-level engine)", "B", 16, 30, off=0, since=4
+    )
 
     def with_overrides(self, **overrides: Any) -> ModelConfig:
         """A copy with the non-None overrides applied (the CLI passes None for unset options)."""
@@ -125,6 +130,8 @@ def parameters() -> list[tuple[Field[Any], Param]]:
 def estimated_parameters(cfg: ModelConfig, vocab: int = 256) -> int:
     """An upper bound on the network's parameter count, computed without building it."""
     net = NETWORKS[cfg.network]
+    if not net.directions:
+        return 0
     h, e = cfg.hidden_size, cfg.embed_size
     total = (vocab + 1) * e
     width_in = e
@@ -156,12 +163,16 @@ def validate(cfg: ModelConfig) -> ModelConfig:
             raise RnnzipError(f"{f.name}={value!r} must be an integer")
     if cfg.context_order and not NETWORKS[cfg.network].stateful:
         raise RnnzipError(f"{cfg.network} takes no context models (context_order must be 0)")
+    if cfg.cm_bits and cfg.context_order:
+        raise RnnzipError("the bitwise engine replaces the hybrid's side models: cm_bits needs context_order 0")
+    if not cfg.cm_bits and not NETWORKS[cfg.network].directions:
+        raise RnnzipError("network 'none' codes with the bitwise engine alone: it needs cm_bits > 0")
     if cfg.match_min and not cfg.context_order:
         raise RnnzipError("the match model is mixed with the context models: match_min needs context_order > 0")
     params = estimated_parameters(cfg)
     if params > MAX_PARAMETERS:
         raise RnnzipError(f"network too large: about {params:,} parameters (limit {MAX_PARAMETERS:,})")
-    tables = context_table_bytes(cfg.context_order, cfg.table_bits) if cfg.context_order else 0
+    tables = context_table_bytes(cfg.context_order, cfg.table_bits) if cfg.context_order else 1 << cfg.cm_bits
     if tables > MAX_TABLE_BYTES:
         raise RnnzipError(f"context tables too large: {tables >> 20:,} MiB (limit {MAX_TABLE_BYTES >> 20:,})")
     return cfg
@@ -173,7 +184,7 @@ def validate(cfg: ModelConfig) -> ModelConfig:
 _LSTM = ModelConfig(
     network="lstm", batch_size=0, seed=1234, seq_length=20, hidden_size=256, num_layers=1, embed_size=64,
     attention_window=16, learning_rate=1e-2, final_learning_rate=2e-3, beta1=0.0, beta2=0.9999, clip=1.0,
-    context_order=0, table_bits=18, match_min=0,
+    context_order=0, table_bits=18, match_min=0, cm_bits=0,
 )  # fmt: skip
 # The hybrid: the network mixed with order-0..6 context models, text contexts and a match model.
 _HYBRID = replace(_LSTM, hidden_size=192, context_order=6, table_bits=20, match_min=6)
@@ -182,21 +193,34 @@ _HYBRID = replace(_LSTM, hidden_size=192, context_order=6, table_bits=20, match_
 _SEED = ModelConfig(
     network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hidden_size=1024, num_layers=2,
     embed_size=512, attention_window=16, learning_rate=5e-4, final_learning_rate=5e-4, beta1=0.9, beta2=0.999,
-    clip=4.0, context_order=0, table_bits=18, match_min=0,
+    clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0,
 )  # fmt: skip
+# The bitwise context-mixing engine alone (a 16 MiB table), and with the LSTM as one input.
+_CM = replace(_LSTM, network="none", cm_bits=24)
+_CM_LSTM = replace(_LSTM, hidden_size=192, cm_bits=24)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
-    # levels: larger networks and context tables trade speed and memory for ratio
-    1: ("level-1", replace(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18)),
-    2: ("level-2", replace(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19)),
-    3: ("level-3", replace(_HYBRID, hidden_size=128, context_order=5)),
-    4: ("level-4", replace(_HYBRID, hidden_size=128)),
-    5: ("level-5", replace(_HYBRID, hidden_size=160)),
-    6: ("level-6", _HYBRID),
-    7: ("level-7", replace(_HYBRID, hidden_size=256)),
-    8: ("level-8", replace(_HYBRID, network="lstm-att", hidden_size=256, table_bits=21)),
-    9: ("level-9", replace(_HYBRID, network="lstm-att", hidden_size=384, table_bits=21, context_order=7)),
+    # levels: the bitwise engine alone (1-3), then with a larger network and table (4-9)
+    31: ("level-1", replace(_CM, cm_bits=22)),
+    32: ("level-2", _CM),
+    33: ("level-3", replace(_CM, cm_bits=26)),
+    34: ("level-4", replace(_CM_LSTM, hidden_size=96, embed_size=32)),
+    35: ("level-5", replace(_CM_LSTM, hidden_size=128)),
+    36: ("level-6", _CM_LSTM),
+    37: ("level-7", replace(_CM_LSTM, hidden_size=256, cm_bits=26)),
+    38: ("level-8", replace(_CM_LSTM, network="lstm-att", hidden_size=256, cm_bits=26)),
+    39: ("level-9", replace(_CM_LSTM, network="lstm-att", hidden_size=384, cm_bits=26)),
+    # the byte-level hybrid of format 3 (rnnzip 0.1): the network mixed with count models
+    1: ("hybrid-1", replace(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18)),
+    2: ("hybrid-2", replace(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19)),
+    3: ("hybrid-3", replace(_HYBRID, hidden_size=128, context_order=5)),
+    4: ("hybrid-4", replace(_HYBRID, hidden_size=128)),
+    5: ("hybrid-5", replace(_HYBRID, hidden_size=160)),
+    6: ("hybrid-6", _HYBRID),
+    7: ("hybrid-7", replace(_HYBRID, hidden_size=256)),
+    8: ("hybrid-8", replace(_HYBRID, network="lstm-att", hidden_size=256, table_bits=21)),
+    9: ("hybrid-9", replace(_HYBRID, network="lstm-att", hidden_size=384, table_bits=21, context_order=7)),
     # the networks alone, at a common size, for comparing them
     10: ("lstm", _LSTM),
     11: ("gru", replace(_LSTM, network="gru")),

@@ -28,18 +28,30 @@ from .contract import (
 from .errors import BadRnnzipFile, RnnzipError
 
 MAGIC = b"\x89RNZ"
-VERSION = 3  # 2: word contexts, two-layer mixer, delayed updates; 3: compact header, coded alphabet
+# 2: word contexts, two-layer mixer, delayed updates; 3: compact header, coded alphabet;
+# 4: the bitwise engine (cm_bits), frames without an environment. Version 3 is still read.
+VERSION = 4
+READABLE_VERSIONS = (3, 4)
 STORED, MODEL = 0, 1
+_MODEL_WITHOUT_ENVIRONMENT = 2  # the method byte of a model frame that computes with integers only
 _CHUNK = 1 << 20  # input is read in chunks, so a lying length cannot allocate at once
 
 # The explicit parameter block of a custom (non-preset) configuration: every hyperparameter
 # with a wire code, in ModelConfig's field order (the network as its id).
-_BLOCK_FIELDS = [f.name for f, param in parameters() if param.wire]
-_CONFIG = struct.Struct("<" + "".join(param.wire for _, param in parameters()))
+
+
+def _block(version: int) -> tuple[list[str], struct.Struct]:
+    """The fields of a version's explicit parameter block, and its layout."""
+    fields = [(f.name, param.wire) for f, param in parameters() if param.wire and param.since <= version]
+    return [name for name, _ in fields], struct.Struct("<" + "".join(wire for _, wire in fields))
+
+
+_BLOCKS = {version: _block(version) for version in READABLE_VERSIONS}
+_ABSENT = {f.name: param.off for f, param in parameters() if param.since > min(READABLE_VERSIONS)}  # in older blocks
 _ENV = struct.Struct("<BBBBH")  # torch major, minor, patch, capability | threads - 1 << 4, probe
 # The longest header: magic, version, method, 5-byte length, crc, preset, block, batch, environment,
 # payload length, check
-MAX_HEADER_SIZE = len(MAGIC) + 2 + 5 + 4 + 1 + _CONFIG.size + 3 + _ENV.size + 5 + 2
+MAX_HEADER_SIZE = len(MAGIC) + 2 + 5 + 4 + 1 + _BLOCKS[VERSION][1].size + 3 + _ENV.size + 5 + 2
 
 # Codes stored in the header; new capabilities get new codes, old codes never change meaning.
 CAPABILITIES = ["UNKNOWN", "DEFAULT", "AVX2", "AVX512", "ZVECTOR", "VSX", "SVE256", "CUDA"]
@@ -70,7 +82,7 @@ class FrameHeader:
     length: int  # original bytes in this frame
     crc32: int  # of the original bytes
     config: ModelConfig | None = None  # MODEL: the resolved hyperparameters (batch_size > 0)
-    environment: Environment | None = None  # MODEL: what the decoder must reproduce
+    environment: Environment | None = None  # MODEL with a network: what the decoder must reproduce
     payload_length: int = 0  # MODEL: bytes of range-coder output that follow
 
     @property
@@ -90,18 +102,21 @@ def _uvarint(value: int) -> bytes:
 
 def pack_header(h: FrameHeader) -> bytes:
     out = bytearray(MAGIC)
-    out += bytes([VERSION, h.method]) + _uvarint(h.length) + struct.pack("<I", h.crc32)
+    method = _MODEL_WITHOUT_ENVIRONMENT if h.method == MODEL and h.environment is None else h.method
+    out += bytes([VERSION, method]) + _uvarint(h.length) + struct.pack("<I", h.crc32)
     if h.method == MODEL:
-        assert h.config is not None and h.environment is not None
+        assert h.config is not None
         cfg = h.config
         pid = preset_id(cfg)
         out.append(pid)
         if pid == 0:
-            out += _CONFIG.pack(NETWORKS[cfg.network].id, *(getattr(cfg, name) for name in _BLOCK_FIELDS[1:]))
-        env = h.environment
-        assert 1 <= env.threads <= MAX_THREADS and env.device == device_of(env.capability)
+            names, block = _BLOCKS[VERSION]
+            out += block.pack(NETWORKS[cfg.network].id, *(getattr(cfg, name) for name in names[1:]))
         out += _uvarint(cfg.batch_size)
-        out += _ENV.pack(*env.torch_version, CAPABILITIES.index(env.capability) | env.threads - 1 << 4, env.probe)
+        env = h.environment
+        if env is not None:
+            assert 1 <= env.threads <= MAX_THREADS and env.device == device_of(env.capability)
+            out += _ENV.pack(*env.torch_version, CAPABILITIES.index(env.capability) | env.threads - 1 << 4, env.probe)
         out += _uvarint(h.payload_length)
     out += _header_check(out)
     return bytes(out)
@@ -149,38 +164,47 @@ def read_header(stream: BinaryIO) -> FrameHeader | None:
     if len(first) < len(MAGIC):
         raise EOFError("compressed file ended before the end of a frame header")
     version, method = r.take(2)
-    if version != VERSION:
-        raise BadRnnzipFile(f"unsupported format version {version} (this rnnzip reads version {VERSION})")
+    if version not in READABLE_VERSIONS:
+        readable = " and ".join(map(str, READABLE_VERSIONS))
+        raise BadRnnzipFile(f"unsupported format version {version} (this rnnzip reads versions {readable})")
     length = r.uvarint(MAX_FRAME_LENGTH, "frame length")
     (crc,) = struct.unpack("<I", r.take(4))
     if method == STORED:
         _check_header_crc(r)
         return FrameHeader(STORED, length, crc)
-    if method != MODEL:
+    has_environment = method == MODEL
+    if not has_environment and (method != _MODEL_WITHOUT_ENVIRONMENT or version < 4):
         raise BadRnnzipFile(f"corrupt header: unknown frame method {method}")
     pid = r.take(1)[0]
-    config_block = r.take(_CONFIG.size) if pid == 0 else b""
+    names, block = _BLOCKS[version]
+    config_block = r.take(block.size) if pid == 0 else b""
     batch = r.uvarint(1 << 16, "batch size")
-    env_fields = _ENV.unpack(r.take(_ENV.size))
+    env_fields = _ENV.unpack(r.take(_ENV.size)) if has_environment else None
     payload_length = r.uvarint(MAX_FRAME_LENGTH + 64, "payload length")
     _check_header_crc(r)  # only now are the fields trusted enough to interpret
 
     if pid == 0:
-        values = _CONFIG.unpack(config_block)
+        values = block.unpack(config_block)
         if values[0] not in NETWORK_BY_ID:
             raise BadRnnzipFile(f"corrupt header: unknown network id {values[0]}")
-        fields = dict(zip(_BLOCK_FIELDS, values, strict=True), network=NETWORK_BY_ID[values[0]])
+        fields = _ABSENT | dict(zip(names, values, strict=True)) | {"network": NETWORK_BY_ID[values[0]]}
         config = ModelConfig(**fields, batch_size=batch)
     elif pid in PRESET_BY_ID:
         config = PRESET_BY_ID[pid].with_overrides(batch_size=batch)
     else:
         raise BadRnnzipFile(f"unknown preset id {pid} (written by a newer rnnzip?)")
+    if any(getattr(config, f.name) != param.off for f, param in parameters() if param.since > version):
+        raise BadRnnzipFile(f"unknown preset id {pid} in a version {version} frame")
     try:
         config = validate(config)
     except RnnzipError as e:
         raise BadRnnzipFile(f"corrupt header: {e}") from None
     if batch == 0:
         raise BadRnnzipFile("corrupt header: batch size 0")
+    if has_environment != bool(NETWORKS[config.network].directions):
+        raise BadRnnzipFile("corrupt header: an environment is recorded exactly when a network runs")
+    if env_fields is None:
+        return FrameHeader(MODEL, length, crc, config, None, payload_length)
     major, minor, patch, cap_threads, probe = env_fields
     if cap_threads & 0xF >= len(CAPABILITIES):
         raise BadRnnzipFile("corrupt header: unknown CPU capability code")

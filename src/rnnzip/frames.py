@@ -6,16 +6,17 @@ alphabet that `rnnzip -l` reads, are handled without it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import numpy as np
 
 from .alphabet import code_alphabet
-from .contract import ModelConfig, validate
-from .engine import Layout, run
+from .contract import NETWORKS, ModelConfig, validate
+from .engine import Layout, Predictor, run
 from .errors import BadRnnzipFile
 from .format import MODEL, STORED, FrameHeader, pack_header, read_header
 from .range_coder import Decoder, Encoder
@@ -29,31 +30,65 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu", progress:
     stored = pack_header(FrameHeader(STORED, len(data), crc)) + data
     if not data:
         return stored
-    from .numerics import coding_threads, current_environment, resolve_device
-    from .online import make_predictor
+    networked = bool(NETWORKS[cfg.network].directions)
+    # the bitwise engine alone codes serially; a network needs streams to run fast
+    layout = Layout.of(len(data), cfg.batch_size or (auto_batch_size(len(data)) if networked else 1))
+    environment = None
+    if networked:
+        from .numerics import current_environment, resolve_device
 
-    raw = np.frombuffer(data, dtype=np.uint8)
-    layout = Layout.of(len(data), cfg.batch_size or auto_batch_size(len(data)))
-    draft = FrameHeader(
-        MODEL,
-        len(data),
-        crc,
-        validate(cfg.with_overrides(batch_size=layout.batch)),
-        current_environment(resolve_device(device)),
-    )
+        environment = current_environment(resolve_device(device))
+    draft = FrameHeader(MODEL, len(data), crc, validate(cfg.with_overrides(batch_size=layout.batch)), environment)
     # Code with the header as the decoder will read it back, so no parameter can differ by a bit.
     header = read_header(io.BytesIO(pack_header(draft)))
     assert header is not None and header.config is not None
+    encode = _encode_bitwise if header.config.cm_bits else _encode_byte_level
+    payload = encode(data, header.config, layout, device, progress)
+    if payload is None:
+        return stored
+    frame = pack_header(replace(header, payload_length=len(payload))) + payload
+    return frame if len(frame) < len(stored) else stored
+
+
+def _encode_byte_level(data: bytes, cfg: ModelConfig, layout: Layout, device: str, progress: Progress | None) -> bytes:
+    """The alphabet, then every symbol, range-coded with the network's (or hybrid's) distributions."""
+    from .numerics import coding_threads
+    from .online import make_predictor
+
+    raw = np.frombuffer(data, dtype=np.uint8)
     encoder = Encoder()
     alphabet = code_alphabet(encoder.code, np.unique(raw))
     if len(alphabet) > 1:  # a single symbol needs no more coding
         rows = layout.to_steps(np.searchsorted(alphabet, raw).astype(np.int32))
         with coding_threads():
-            predictor = make_predictor(header.config, alphabet, layout.steps, device)
+            predictor = make_predictor(cfg, alphabet, layout.steps, device)
             run(predictor, encoder.code, layout, rows, progress)
-    payload = encoder.finish()
-    frame = pack_header(replace(header, payload_length=len(payload))) + payload
-    return frame if len(frame) < len(stored) else stored
+    return encoder.finish()
+
+
+def _encode_bitwise(data: bytes, cfg: ModelConfig, layout: Layout, device: str, progress: Progress | None
+                    ) -> bytes | None:  # fmt: skip
+    from .bitwise.model import encode
+
+    with _network(cfg, layout, device) as network:
+        return encode(data, cfg, layout, network, progress)
+
+
+@contextlib.contextmanager
+def _network(cfg: ModelConfig, layout: Layout, device: str) -> Iterator[Predictor | None]:
+    """The bitwise engine's network over all 256 byte values, if cfg has one."""
+    if not NETWORKS[cfg.network].directions:
+        yield None
+        return
+    from .numerics import coding_threads
+    from .online import make_predictor
+
+    with coding_threads():
+        predictor = make_predictor(cfg, np.arange(256, dtype=np.uint8), layout.steps, device)
+        try:
+            yield predictor
+        finally:
+            predictor.close()
 
 
 def decompress_frame(
@@ -72,14 +107,29 @@ def decompress_frame(
 
 
 def _decode_model_frame(header: FrameHeader, payload: bytes, device: str, progress: Progress | None) -> bytes:
-    from .numerics import coding_threads, require
-    from .online import make_predictor
+    assert header.config is not None
+    if header.environment is not None:
+        from .numerics import require
 
-    assert header.config is not None and header.environment is not None
-    device = require(header.environment, device)
+        device = require(header.environment, device)
     layout = Layout.of(header.length, header.config.batch_size)
     if layout.batch != header.config.batch_size:
         raise BadRnnzipFile("corrupt header: batch size inconsistent with the length")
+    if header.config.cm_bits:
+        from .bitwise.model import decode
+
+        with _network(header.config, layout, device) as network:
+            return decode(payload, header.config, layout, network, progress)
+    return _decode_byte_level(header, payload, layout, device, progress)
+
+
+def _decode_byte_level(
+    header: FrameHeader, payload: bytes, layout: Layout, device: str, progress: Progress | None
+) -> bytes:
+    from .numerics import coding_threads
+    from .online import make_predictor
+
+    assert header.config is not None
     decoder = Decoder(payload)
     try:
         alphabet = code_alphabet(decoder.code)

@@ -1,0 +1,390 @@
+"""The bitwise context-mixing engine's compiled step: model, mixer, SSE and binary coder.
+
+One call codes whole steps: for each step t and each active stream b, the 8 bits of byte t of
+stream b, most significant first. Each bit is predicted by bit-history states of hashed and
+direct contexts (through adaptive state maps), a match model and, when a network runs, the
+bit probabilities of the network's byte distribution; a mixer with weight sets selected by
+small contexts and a second layer combines them, two APM stages refine the result, and a
+binary arithmetic coder encodes or decodes the bit inside the same loop. Everything is integer
+arithmetic, so encoder and decoder compute the same bits on every machine; the only outside
+input, the network's distribution, arrives as integer counts (`network_counts`).
+
+The coder is written here rather than taken from a library because it runs per bit inside the
+compiled loop: a library call per bit from Python would cost 8 calls per step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .tables import NEXT_STATE, SQUASH, STATE_COUNTS, STATE_PRIOR, STRETCH
+
+# --- contexts (the ids are part of the format: they seed the hashes)
+HASHED = 16  # hashed contexts per byte, in this order:
+# orders 2, 3, 4, 5, 6, 7; the word; word and previous word; column and byte above; the last
+# letters and digits; the gap since the last word and it; the last three words; classes of the
+# last bytes; then stream-local order 2, order 3, word (the stream index hashed in: B streams
+# interleave)
+DIRECT = 2  # order 0 and order 1, in tables of their own
+INPUTS_PER_CONTEXT = 2  # stretch(p) and the confidence p - 1/2, both 0 for an unseen context
+MATCH_MIN = 6  # bytes of context the match model looks up (measured: 5-7 within 0.1%)
+MATCH_MAX = 63
+NETWORK_INPUTS = 2  # stretch(p) of the network's bit probability, and its APM-refined copy
+INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * INPUTS_PER_CONTEXT + 2 + NETWORK_INPUTS + 1  # + match 2, bias 1
+# weight sets of mixer layer 1, each selected by a small context: rows per set
+SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048], dtype=np.int64)  # c0; c1 x match; network/orders x bpos; c2 x bpos
+SETS = len(SET_ROWS)
+FINAL_ROWS = 16  # layer 2: (match or not) x bpos
+# layer 1's learning rate falls from START to END (in 16ths), halfway after HALF bytes
+LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 384, 64, 16384
+FINAL_LEARNING_RATE = 1
+STATE_MAP_LIMIT = 1023  # a state map's count limit: its rate falls to 1/(limit + 1.5)
+APM_RATE = 5
+
+_GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
+_MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
+_RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
+_STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
+_CLASS = np.array(
+    [1 if 97 <= c <= 122 else 2 if 65 <= c <= 90 else 3 if 48 <= c <= 57 else 4 if c == 32 else 5 if c == 10
+     else 6 if c >= 128 else 7 if c in b".,;:!?" else 0 for c in range(256)],
+    dtype=np.int64,
+)  # byte classes: other, lower, upper, digit, space, newline, >= 0x80, punctuation
+_WORD_LETTER = np.array(
+    [(c | 32) + 1 if 65 <= c <= 90 or 97 <= c <= 122 else (c + 1 if c >= 128 else 0) for c in range(256)],
+    dtype=np.int64,
+)  # case-folded byte + 1 for ASCII letters and every byte >= 0x80 (UTF-8 letters of any script), else 0
+
+
+@njit(cache=True, inline="always")
+def _hash(a, b):  # pragma: no cover (compiled)
+    """32 well-mixed bits of two int64 values."""
+    x = (a * _GOLDEN + b) * _MIX
+    x ^= x >> 31
+    x *= _GOLDEN
+    return (x >> 32) & 0xFFFFFFFF
+
+
+@njit(cache=True, inline="always")
+def _squash(x):  # pragma: no cover
+    if x > 2047:
+        x = 2047
+    if x < -2047:
+        x = -2047
+    return SQUASH[x + 2047]
+
+
+@njit(cache=True, inline="always")
+def _find(table, h, mask):  # pragma: no cover
+    """The 16-byte bucket of hash h: the one of three neighbours whose check byte matches, else
+    the least used of them, cleared. Byte 0 is the check byte, 1..15 the states of a nibble's
+    binary tree."""
+    check = (h >> 24) & 255
+    base = h & mask
+    best, best_priority = -1, 1 << 30
+    for k in range(3):
+        i = ((base ^ k) & mask) << 4
+        if table[i] == check and table[i + 1] != 0:
+            return i
+        priority = _STATE_TOTAL[table[i + 1]]
+        if priority < best_priority:
+            best, best_priority = i, priority
+    table[best] = check
+    for j in range(1, 16):
+        table[best + j] = 0
+    return best
+
+
+@njit(cache=True, inline="always")
+def _apm(table, row, p):  # pragma: no cover
+    """Refine p (12 bits) by interpolating the row's 33 buckets over stretch(p); returns (p, index
+    of the nearer bucket to update)."""
+    s = STRETCH[p] + 2048
+    lo, w = s >> 7, s & 127
+    i = row * 33 + lo
+    return (table[i] * (128 - w) + table[i + 1] * w) >> 11, i + (w >> 6)
+
+
+@njit(cache=True)
+def code_steps(
+    encode, t_start, t_end, batch, steps, length, data, out, coder,
+    table, mask, order0, order1, state_maps, match_table, match_map, stream,
+    weights, final_weights, apms, network_counts, network_map, use_network,
+):  # pragma: no cover (compiled)  # fmt: skip
+    """Code steps [t_start, t_end) of all active streams; returns False when the encoder's
+    output would exceed `out` (then the caller stores the block instead).
+
+    data: (length,) uint8, the block (stream b holds [b*steps, (b+1)*steps)): read when
+    encoding, written when decoding. coder: [low, high, x, position in out]. stream: (B, 8)
+    int64 per-stream state (new_streams): history of 7 bytes, word hash, previous word hash,
+    column, match pointer, match length, start of the line, start of the previous line."""
+    x = np.zeros(INPUTS, dtype=np.int64)
+    slots = np.zeros(HASHED, dtype=np.int64)
+    buckets = np.zeros(HASHED, dtype=np.int64)
+    contexts = np.zeros(HASHED, dtype=np.int64)
+    dots = np.zeros(SETS, dtype=np.int64)
+    probs = np.zeros(SETS, dtype=np.int64)
+    rows = np.zeros(SETS, dtype=np.int64)
+    set_base = np.zeros(SETS, dtype=np.int64)
+    for k in range(1, SETS):
+        set_base[k] = set_base[k - 1] + SET_ROWS[k - 1] * INPUTS
+    hashed = HASHED if batch > 1 else HASHED - 3  # one stream: no stream-local contexts
+    cum = network_counts[0]
+    net_expected, pn, net_row = 0, 2048, 0
+    low, high, xcode, pos, coded = coder[0], coder[1], coder[2], coder[3], coder[4]
+    limit = out.size - 8
+    for t in range(t_start, t_end):
+        for b in range(batch):
+            here = b * steps + t
+            if here >= length:
+                break
+            hist, word, word1, column = stream[b, 0], stream[b, 1], stream[b, 2], stream[b, 3]
+            mptr, mlen = stream[b, 4], stream[b, 5]
+            word2, text, gap, classes, wordlen = stream[b, 8], stream[b, 9], stream[b, 10], stream[b, 11], stream[b, 12]
+            c1, c2 = hist & 255, (hist >> 8) & 255
+            # the match model: look the last MATCH_MIN bytes up when no match is running
+            if mlen == 0 and t >= MATCH_MIN:
+                key = _hash(hist & 0xFFFFFFFFFFFF, 99) & (match_table.size - 1)
+                cand = match_table[key]
+                if cand >= 0:
+                    u = cand % steps
+                    if u < t or (u == t and cand < here):  # coded already
+                        n = 0
+                        while n < MATCH_MAX and n < u and n < t and data[cand - 1 - n] == data[here - 1 - n]:
+                            n += 1
+                        if n >= MATCH_MIN:
+                            mptr, mlen = cand, n
+            expected = np.int64(data[mptr]) + 256 if mlen > 0 else 0
+            mbucket = 0 if mlen == 0 else (1 if mlen < 16 else (2 if mlen < 32 else 3))
+            # contexts of this byte
+            line, previous_line = stream[b, 6], stream[b, 7]
+            above = 0
+            if previous_line >= 0 and previous_line + column < line:
+                above = np.int64(data[previous_line + column]) + 1
+            contexts[0] = _hash(hist & 0xFFFF, 2)
+            contexts[1] = _hash(hist & 0xFFFFFF, 3)
+            contexts[2] = _hash(hist & 0xFFFFFFFF, 4)
+            contexts[3] = _hash(hist & 0xFFFFFFFFFF, 5)
+            contexts[4] = _hash(hist & 0xFFFFFFFFFFFF, 6)
+            contexts[5] = _hash(hist, 7)
+            contexts[6] = _hash(word * 256 + c1, 8)
+            contexts[7] = _hash(word * 65536 + word1, 9)
+            contexts[8] = _hash(above * 4096 + min(column, 255) * 256 + c1, 10)
+            contexts[9] = _hash(text, 14)
+            contexts[10] = _hash(gap * 65536 + word1, 15)
+            contexts[11] = _hash(_hash(word, word1) * 65536 + word2, 16)
+            contexts[12] = _hash(classes * 256 + c1, 17)
+            contexts[HASHED - 3] = _hash((hist & 0xFFFF) * 4096 + b, 11)
+            contexts[HASHED - 2] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
+            contexts[HASHED - 1] = _hash(word * 4096 + b, 13)
+            for i in range(hashed):
+                buckets[i] = _find(table, contexts[i], mask)
+            if use_network:
+                cum = network_counts[b]
+                best = 0
+                for v in range(256):
+                    if cum[v + 1] - cum[v] > cum[best + 1] - cum[best]:
+                        best = v
+                net_expected = best + 256
+            c0, nib = 1, 1
+            rate = LEARNING_RATE_END + (LEARNING_RATE_START - LEARNING_RATE_END) * LEARNING_RATE_HALF // (
+                LEARNING_RATE_HALF + coded
+            )
+            coded += 1
+            byte = np.int64(data[here]) if encode else 0
+            for bit in range(8):
+                # --- inputs
+                known = 0
+                for i in range(hashed):
+                    slots[i] = buckets[i] + nib
+                    s = table[slots[i]]
+                    j = i * INPUTS_PER_CONTEXT
+                    if s == 0:
+                        x[j] = 0
+                        x[j + 1] = 0
+                    else:
+                        p = state_maps[i, s] >> 20
+                        x[j] = STRETCH[p]
+                        x[j + 1] = 0
+                        if i < 5:
+                            known += 1
+                j = HASHED * INPUTS_PER_CONTEXT
+                s0, s1 = order0[c0], order1[c1 * 256 + c0]
+                p = state_maps[HASHED, s0] >> 20
+                x[j] = STRETCH[p]
+                x[j + 1] = (p - 2048) >> 2
+                p = state_maps[HASHED + 1, s1] >> 20
+                x[j + 2] = STRETCH[p]
+                x[j + 3] = (p - 2048) >> 2
+                j += DIRECT * INPUTS_PER_CONTEXT
+                mrow = -1
+                if expected > 0 and (expected >> (8 - bit)) == c0:
+                    ebit = (expected >> (7 - bit)) & 1
+                    mrow = min(mlen, 15) * 2 + ebit
+                    p = match_map[0, mrow] >> 20
+                    x[j] = STRETCH[p]
+                    x[j + 1] = (p - 2048) >> 2 if ebit else (2048 - p) >> 2
+                else:
+                    x[j] = 0
+                    x[j + 1] = 0
+                j += 2
+                net_sel = 0
+                if use_network:
+                    lo = (c0 - (1 << bit)) << (8 - bit)
+                    half = 1 << (7 - bit)
+                    n0 = cum[lo + half] - cum[lo]
+                    n1 = cum[lo + 2 * half] - cum[lo + half]
+                    pn = (n1 * 4096 + (n0 + n1) // 2) // (n0 + n1)
+                    pn = min(max(pn, 1), 4095)
+                    x[j] = STRETCH[pn]
+                    net_row = c0
+                    pa, _ = _apm(network_map, net_row, pn)
+                    x[j + 1] = STRETCH[pa]
+                    if (net_expected >> (8 - bit)) == c0:
+                        confident = 0 if n0 + n1 == 0 else (max(n0, n1) * 4) // (n0 + n1)  # 2..4
+                        net_sel = 1 + ((net_expected >> (7 - bit)) & 1) + 2 * min(confident - 2, 2)
+                else:
+                    x[j] = 0
+                    x[j + 1] = 0
+                    net_sel = known + 6 * (c1 >> 5)
+                x[INPUTS - 1] = 256
+                # --- mixer: layer 1 (SETS selected rows), layer 2
+                rows[0] = c0
+                rows[1] = c1 * 4 + mbucket
+                rows[2] = net_sel * 8 + bit
+                rows[3] = c2 * 8 + bit
+                rows[4] = min(wordlen, 7) * 256 + c0
+                rows[5] = (classes & 255) * 8 + bit
+                final_row = (1 if mlen > 0 else 0) * 8 + bit
+                dot2 = 0
+                for k in range(SETS):
+                    w0 = set_base[k] + rows[k] * INPUTS
+                    dot = 0
+                    for i in range(INPUTS):
+                        dot += weights[w0 + i] * x[i]
+                    dot >>= 16
+                    dot = min(max(dot, -2047), 2047)
+                    dots[k] = dot
+                    probs[k] = _squash(dot)
+                    dot2 += final_weights[final_row * SETS + k] * dot
+                pm = _squash(dot2 >> 16)
+                # --- SSE: two APM stages
+                a1, i1 = _apm(apms, c0, pm)
+                a2, i2 = _apm(apms, 256 + (_hash(hist & 0xFFFF, c0) & 0xFFFF), pm)
+                a3, i3 = _apm(apms, 256 + 65536 + (_hash(hist & 0xFFFFFF, c0) & 0xFFFF), pm)
+                a4, i4 = _apm(apms, 256 + 2 * 65536 + (_hash(word, c0) & 0xFFFF), pm)
+                p = (2 * pm + a1 + a2 + 2 * a3 + 2 * a4 + 4) >> 3
+                p = min(max(p, 1), 4095)
+                # --- code the bit: P(1) = p / 4096, 16 bits at the coder
+                p16 = p << 4
+                span = high - low
+                mid = low + (span >> 16) * p16 + (((span & 0xFFFF) * p16) >> 16)
+                if encode:
+                    y = (byte >> (7 - bit)) & 1
+                else:
+                    y = 1 if xcode <= mid else 0
+                if y:
+                    high = mid
+                else:
+                    low = mid + 1
+                while ((low ^ high) & 0xFF000000) == 0:
+                    if encode:
+                        if pos >= limit:
+                            return False
+                        out[pos] = (high >> 24) & 255
+                    else:
+                        xcode = ((xcode << 8) & 0xFFFFFFFF) | (out[pos] if pos < out.size else 0)
+                    pos += 1
+                    low = (low << 8) & 0xFFFFFFFF
+                    high = ((high << 8) & 0xFFFFFFFF) | 255
+                # --- update
+                for i in range(hashed):
+                    s = table[slots[i]]
+                    table[slots[i]] = NEXT_STATE[s, y]
+                    _update_map(state_maps, i, s, y)
+                _update_map(state_maps, HASHED, s0, y)
+                _update_map(state_maps, HASHED + 1, s1, y)
+                order0[c0] = NEXT_STATE[s0, y]
+                order1[c1 * 256 + c0] = NEXT_STATE[s1, y]
+                if mrow >= 0:
+                    _update_map(match_map, 0, mrow, y)
+                if use_network:
+                    _, ia = _apm(network_map, net_row, pn)
+                    network_map[ia] += (((y << 16) - network_map[ia]) >> APM_RATE)
+                err2 = ((y << 12) - pm) * FINAL_LEARNING_RATE
+                for k in range(SETS):
+                    final_weights[final_row * SETS + k] += (dots[k] * err2) >> 14
+                    err = ((y << 12) - probs[k]) * rate
+                    w0 = set_base[k] + rows[k] * INPUTS
+                    for i in range(INPUTS):
+                        weights[w0 + i] += (x[i] * err) >> 18
+                apms[i1] += ((y << 16) - apms[i1]) >> APM_RATE
+                apms[i2] += ((y << 16) - apms[i2]) >> APM_RATE
+                apms[i3] += ((y << 16) - apms[i3]) >> APM_RATE
+                apms[i4] += ((y << 16) - apms[i4]) >> APM_RATE
+                # --- next bit
+                c0 = c0 * 2 + y
+                if bit == 3:
+                    for i in range(hashed):
+                        buckets[i] = _find(table, _hash(contexts[i], c0), mask)
+                    nib = 1
+                else:
+                    nib = nib * 2 + y
+            # --- the byte is known: stream state
+            byte = c0 & 255
+            if not encode:
+                data[here] = byte
+            if mlen > 0:
+                if (expected & 255) == byte and mptr + 1 < length and (mptr + 1) % steps != 0:
+                    mptr, mlen = mptr + 1, min(mlen + 1, MATCH_MAX)
+                else:
+                    mlen = 0
+            hist = ((hist << 8) | byte) & 0xFFFFFFFFFFFFFF
+            letter = _WORD_LETTER[byte]
+            if letter:
+                word = _hash(word, letter)
+                wordlen += 1
+                gap = 0
+            else:
+                if word:
+                    word2, word1, word = word1, word, 0
+                wordlen = 0
+                gap = _hash(gap, byte)
+            if letter or 48 <= byte <= 57:
+                text = ((text << 8) | (letter if letter else byte)) & 0xFFFFFFFFFF
+            classes = ((classes << 3) | _CLASS[byte]) & 0xFFFF
+            if byte == 10:
+                column, line, previous_line = 0, here + 1, line
+            else:
+                column += 1
+            if t + 1 >= MATCH_MIN and t + 1 < steps and here + 1 < length:
+                match_table[_hash(hist & 0xFFFFFFFFFFFF, 99) & (match_table.size - 1)] = here + 1
+            stream[b, 0], stream[b, 1], stream[b, 2], stream[b, 3] = hist, word, word1, column
+            stream[b, 4], stream[b, 5], stream[b, 6], stream[b, 7] = mptr, mlen, line, previous_line
+            stream[b, 8], stream[b, 9], stream[b, 10], stream[b, 11], stream[b, 12] = word2, text, gap, classes, wordlen
+    coder[0], coder[1], coder[2], coder[3], coder[4] = low, high, xcode, pos, coded
+    return True
+
+
+@njit(cache=True, inline="always")
+def _update_map(maps, i, s, y):  # pragma: no cover
+    """p += (y - p) / (n + 1.5), n counting up to STATE_MAP_LIMIT: 22-bit p above a 10-bit n."""
+    v = maps[i, s]
+    n = v & 1023
+    p = v >> 10
+    p += (((y << 22) - p) * _RECIPROCAL[n]) >> 16
+    maps[i, s] = (p << 10) | (n + 1 if n < STATE_MAP_LIMIT else n)
+
+
+def initial_state_maps(count: int) -> np.ndarray:
+    """`count` state maps, each state starting at its counts' estimate, count 0."""
+    return np.repeat((STATE_PRIOR << 10)[None, :], count, axis=0).astype(np.int64)
+
+
+def new_streams(batch: int, steps: int) -> np.ndarray:
+    """The per-stream state code_steps starts from."""
+    state = np.zeros((batch, 13), dtype=np.int64)
+    state[:, 6] = np.arange(batch) * steps  # the first line starts at the stream's start
+    state[:, 7] = -1  # no previous line
+    return state

@@ -1,0 +1,141 @@
+"""The bitwise engine's state for one frame, and its encode/decode loops.
+
+Without a network the whole block is coded in one compiled call. With one, each step is one
+network prediction (torch), one quantisation of it to integer counts, and one compiled call
+that codes the step's bytes of all streams; the coded bytes go back to the network.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from . import kernel
+from .kernel import FINAL_ROWS, INPUTS, SET_ROWS, SETS
+
+if TYPE_CHECKING:
+    from ..contract import ModelConfig
+    from ..engine import Layout, Predictor
+
+Progress = Callable[[int], None]
+_INITIAL_WEIGHT = 0  # layer 1: a quarter per input (measured: ...)
+_APM_ROWS = 256 + 3 * 65536  # c0; order 2, order 3, word hashed with c0
+_PAYLOAD_SLACK = 64  # an encoder output longer than the block plus this is stored instead
+
+
+def match_table_bits(length: int) -> int:
+    """About two match-table slots per byte of the block, 2**12..2**22."""
+    return int(min(22, max(12, int(length).bit_length() + 1)))
+
+
+def _apm_table(rows: int) -> np.ndarray:
+    """Every row starts as the identity: bucket j holds squash((j - 16) * 128), 16 bits."""
+    buckets = kernel.SQUASH[np.clip((np.arange(33) - 16) * 128, -2047, 2047) + 2047] * 16
+    return np.tile(buckets, rows).astype(np.int64)
+
+
+class BitwiseModel:
+    """Everything both sides build from the header before the first bit."""
+
+    def __init__(self, cfg: ModelConfig, layout: Layout) -> None:
+        length, batch, steps = layout.length, layout.batch, layout.steps
+        self.length, self.batch, self.steps = length, batch, steps
+        self.table = np.zeros(1 << cfg.cm_bits, dtype=np.uint8)
+        self.mask = (1 << (cfg.cm_bits - 4)) - 1  # buckets of 16 bytes
+        self.order0 = np.zeros(256, dtype=np.uint8)
+        self.order1 = np.zeros(1 << 16, dtype=np.uint8)
+        self.state_maps = kernel.initial_state_maps(kernel.HASHED + kernel.DIRECT)
+        self.match_table = np.full(1 << match_table_bits(length), -1, dtype=np.int64)
+        self.match_map = kernel.initial_state_maps(1)[:, :32].copy()
+        self.streams = kernel.new_streams(batch, steps)
+        self.weights = np.full(int(SET_ROWS.sum()) * INPUTS, _INITIAL_WEIGHT, dtype=np.int64)
+        self.final_weights = np.full(FINAL_ROWS * SETS, (1 << 16) // SETS, dtype=np.int64)
+        self.apms = _apm_table(_APM_ROWS)
+        self.network_map = _apm_table(256)
+        self.coder = np.array([0, 0xFFFFFFFF, 0, 0, 0], dtype=np.int64)  # low, high, x, position, bytes
+
+    def code(self, encode: bool, t_start: int, t_end: int, data: np.ndarray, out: np.ndarray,
+             network_counts: np.ndarray | None = None) -> bool:  # fmt: skip
+        counts = network_counts if network_counts is not None else np.zeros((1, 257), dtype=np.int64)
+        return bool(
+            kernel.code_steps(
+                encode, t_start, t_end, self.batch, self.steps, self.length, data, out, self.coder,
+                self.table, self.mask, self.order0, self.order1, self.state_maps, self.match_table,
+                self.match_map, self.streams, self.weights, self.final_weights, self.apms, counts,
+                self.network_map, network_counts is not None,
+            )
+        )  # fmt: skip
+
+    def finish(self, out: np.ndarray) -> bytes:
+        """End the encoder's output: the fewest bytes that, followed by zeros (as the decoder
+        reads past the end), lie within the final interval."""
+        low, high, pos = int(self.coder[0]), int(self.coder[1]), int(self.coder[3])
+        for k in range(5):
+            unit = 1 << (32 - 8 * k)
+            point = -(-low // unit) * unit  # low rounded up to a multiple of unit
+            if point <= high:
+                tail = point.to_bytes(4, "big")[:k] if k else b""
+                return bytes(out[:pos]) + tail
+        raise AssertionError("unreachable: k = 4 always fits")
+
+    def start_decoding(self, payload: bytes) -> np.ndarray:
+        """The payload as the decoder's input, with the coder primed by its first 4 bytes."""
+        self.coder[2] = int.from_bytes(payload[:4].ljust(4, b"\0"), "big")
+        self.coder[3] = 4
+        return np.frombuffer(payload, dtype=np.uint8).copy()
+
+
+def network_counts(probs: np.ndarray) -> np.ndarray:
+    """(B, 256) float probabilities -> (B, 257) cumulative integer counts, each byte at least
+    1 in 2**16: the one place where the network's floats become integers. Encoder and decoder
+    run it on the same floats; a row that is not a distribution counts as uniform."""
+    p = np.asarray(probs, dtype=np.float32)
+    p = np.where(np.isfinite(p) & (p >= 0) & (p <= 1), p, np.float32(0))
+    counts = (p * np.float32(65536)).astype(np.int64) + 1
+    cumulative = np.zeros((len(counts), 257), dtype=np.int64)
+    np.cumsum(counts, axis=1, out=cumulative[:, 1:])
+    return cumulative
+
+
+def _run(model: BitwiseModel, encoding: bool, data: np.ndarray, out: np.ndarray, layout: Layout,
+         network: Predictor | None, progress: Progress | None) -> bool:  # fmt: skip
+    """Code the block: in one call without a network, else one step at a time."""
+    if network is None:
+        ok = model.code(encoding, 0, layout.steps, data, out)
+        if ok and progress is not None:
+            progress(layout.length)
+        return ok
+    starts = np.arange(layout.batch) * layout.steps
+    for t in range(layout.steps):
+        counts = network_counts(network.probabilities().cpu().numpy())
+        if not model.code(encoding, t, t + 1, data, out, counts):
+            return False
+        active = layout.active(t)
+        coded = np.zeros(layout.batch, dtype=np.int64)
+        coded[:active] = data[starts[:active] + t]
+        network.observe(coded, active)
+        if progress is not None:
+            progress(active)
+    return True
+
+
+def encode(data: bytes, cfg: ModelConfig, layout: Layout, network: Predictor | None = None,
+           progress: Progress | None = None) -> bytes | None:  # fmt: skip
+    """The payload for `data`, or None when it would be longer than the data."""
+    model = BitwiseModel(cfg, layout)
+    raw = np.frombuffer(data, dtype=np.uint8).copy()  # writable: one compiled signature for both sides
+    out = np.zeros(len(data) + _PAYLOAD_SLACK, dtype=np.uint8)
+    if not _run(model, True, raw, out, layout, network, progress):
+        return None
+    return model.finish(out)
+
+
+def decode(payload: bytes, cfg: ModelConfig, layout: Layout, network: Predictor | None = None,
+           progress: Progress | None = None) -> bytes:  # fmt: skip
+    """The block coded in `payload` (whatever the payload holds: a corrupt one decodes to
+    wrong bytes, which the frame's CRC-32 catches)."""
+    model = BitwiseModel(cfg, layout)
+    data = np.zeros(layout.length, dtype=np.uint8)
+    _run(model, False, data, model.start_decoding(payload), layout, network, progress)
+    return data.tobytes()
