@@ -30,14 +30,14 @@ DIRECT = 2  # order 0 and order 1, in tables of their own
 INPUTS_PER_CONTEXT = 2  # stretch(p) and the confidence p - 1/2, both 0 for an unseen context
 MATCH_MIN = 6  # bytes of context the match model looks up (measured: 5-7 within 0.1%)
 MATCH_MAX = 63
-NETWORK_INPUTS = 2  # stretch(p) of the network's bit probability, and its APM-refined copy
+NETWORK_INPUTS = 3  # stretch(p) of the network's bit probability, and two APM-refined copies
 INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * INPUTS_PER_CONTEXT + 2 + NETWORK_INPUTS + 1  # + match 2, bias 1
 # weight sets of mixer layer 1, each selected by a small context: rows per set
-SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048], dtype=np.int64)  # c0; c1 x match; network/orders x bpos; c2 x bpos
+SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72], dtype=np.int64)  # c0; c1 x match; network/orders x bpos; c2 x bpos
 SETS = len(SET_ROWS)
 FINAL_ROWS = 16  # layer 2: (match or not) x bpos
 # layer 1's learning rate falls from START to END (in 16ths), halfway after HALF bytes
-LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 384, 64, 16384
+LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 512, 32, 16384
 FINAL_LEARNING_RATE = 1
 STATE_MAP_LIMIT = 1023  # a state map's count limit: its rate falls to 1/(limit + 1.5)
 APM_RATE = 5
@@ -46,6 +46,10 @@ _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn 
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
+# a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
+_DETERMINISTIC = (
+    np.sign(STATE_COUNTS[:, 1] - STATE_COUNTS[:, 0]) * (STATE_COUNTS.min(axis=1) == 0) * np.minimum(_STATE_TOTAL, 31) * 32
+).astype(np.int64)
 _CLASS = np.array(
     [1 if 97 <= c <= 122 else 2 if 65 <= c <= 90 else 3 if 48 <= c <= 57 else 4 if c == 32 else 5 if c == 10
      else 6 if c >= 128 else 7 if c in b".,;:!?" else 0 for c in range(256)],
@@ -67,16 +71,16 @@ def _hash(a, b):  # pragma: no cover (compiled)
 
 
 @njit(cache=True, inline="always")
-def _squash(x):  # pragma: no cover
+def _squash(squash, x):  # pragma: no cover
     if x > 2047:
         x = 2047
     if x < -2047:
         x = -2047
-    return SQUASH[x + 2047]
+    return squash[x + 2047]
 
 
 @njit(cache=True, inline="always")
-def _find(table, h, mask):  # pragma: no cover
+def _find(table, h, mask, state_total):  # pragma: no cover
     """The 16-byte bucket of hash h: the one of three neighbours whose check byte matches, else
     the least used of them, cleared. Byte 0 is the check byte, 1..15 the states of a nibble's
     binary tree."""
@@ -87,7 +91,7 @@ def _find(table, h, mask):  # pragma: no cover
         i = ((base ^ k) & mask) << 4
         if table[i] == check and table[i + 1] != 0:
             return i
-        priority = _STATE_TOTAL[table[i + 1]]
+        priority = state_total[table[i + 1]]
         if priority < best_priority:
             best, best_priority = i, priority
     table[best] = check
@@ -97,10 +101,10 @@ def _find(table, h, mask):  # pragma: no cover
 
 
 @njit(cache=True, inline="always")
-def _apm(table, row, p):  # pragma: no cover
+def _apm(stretch, table, row, p):  # pragma: no cover
     """Refine p (12 bits) by interpolating the row's 33 buckets over stretch(p); returns (p, index
     of the nearer bucket to update)."""
-    s = STRETCH[p] + 2048
+    s = stretch[p] + 2048
     lo, w = s >> 7, s & 127
     i = row * 33 + lo
     return (table[i] * (128 - w) + table[i + 1] * w) >> 11, i + (w >> 6)
@@ -110,7 +114,7 @@ def _apm(table, row, p):  # pragma: no cover
 def code_steps(
     encode, t_start, t_end, batch, steps, length, data, out, coder,
     table, mask, order0, order1, state_maps, match_table, match_map, stream,
-    weights, final_weights, apms, network_counts, network_map, use_network,
+    weights, final_weights, apms, network_counts, network_map, use_network, tables,
 ):  # pragma: no cover (compiled)  # fmt: skip
     """Code steps [t_start, t_end) of all active streams; returns False when the encoder's
     output would exceed `out` (then the caller stores the block instead).
@@ -119,6 +123,7 @@ def code_steps(
     encoding, written when decoding. coder: [low, high, x, position in out]. stream: (B, 8)
     int64 per-stream state (new_streams): history of 7 bytes, word hash, previous word hash,
     column, match pointer, match length, start of the line, start of the previous line."""
+    next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class = tables
     x = np.zeros(INPUTS, dtype=np.int64)
     slots = np.zeros(HASHED, dtype=np.int64)
     buckets = np.zeros(HASHED, dtype=np.int64)
@@ -131,7 +136,7 @@ def code_steps(
         set_base[k] = set_base[k - 1] + SET_ROWS[k - 1] * INPUTS
     hashed = HASHED if batch > 1 else HASHED - 3  # one stream: no stream-local contexts
     cum = network_counts[0]
-    net_expected, pn, net_row = 0, 2048, 0
+    net_expected, pn, net_row, net_row2 = 0, 2048, 0, 0
     low, high, xcode, pos, coded = coder[0], coder[1], coder[2], coder[3], coder[4]
     limit = out.size - 8
     for t in range(t_start, t_end):
@@ -179,7 +184,7 @@ def code_steps(
             contexts[HASHED - 2] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[HASHED - 1] = _hash(word * 4096 + b, 13)
             for i in range(hashed):
-                buckets[i] = _find(table, contexts[i], mask)
+                buckets[i] = _find(table, contexts[i], mask, state_total)
             if use_network:
                 cum = network_counts[b]
                 best = 0
@@ -205,17 +210,17 @@ def code_steps(
                         x[j + 1] = 0
                     else:
                         p = state_maps[i, s] >> 20
-                        x[j] = STRETCH[p]
-                        x[j + 1] = 0
+                        x[j] = stretch[p]
+                        x[j + 1] = deterministic[s]
                         if i < 5:
                             known += 1
                 j = HASHED * INPUTS_PER_CONTEXT
-                s0, s1 = order0[c0], order1[c1 * 256 + c0]
+                s0, s1 = order0[b * 256 + c0], order1[b * 65536 + c1 * 256 + c0]
                 p = state_maps[HASHED, s0] >> 20
-                x[j] = STRETCH[p]
+                x[j] = stretch[p]
                 x[j + 1] = (p - 2048) >> 2
                 p = state_maps[HASHED + 1, s1] >> 20
-                x[j + 2] = STRETCH[p]
+                x[j + 2] = stretch[p]
                 x[j + 3] = (p - 2048) >> 2
                 j += DIRECT * INPUTS_PER_CONTEXT
                 mrow = -1
@@ -223,7 +228,7 @@ def code_steps(
                     ebit = (expected >> (7 - bit)) & 1
                     mrow = min(mlen, 15) * 2 + ebit
                     p = match_map[0, mrow] >> 20
-                    x[j] = STRETCH[p]
+                    x[j] = stretch[p]
                     x[j + 1] = (p - 2048) >> 2 if ebit else (2048 - p) >> 2
                 else:
                     x[j] = 0
@@ -237,22 +242,24 @@ def code_steps(
                     n1 = cum[lo + 2 * half] - cum[lo + half]
                     pn = (n1 * 4096 + (n0 + n1) // 2) // (n0 + n1)
                     pn = min(max(pn, 1), 4095)
-                    x[j] = STRETCH[pn]
+                    x[j] = stretch[pn]
                     net_row = c0
-                    pa, _ = _apm(network_map, net_row, pn)
-                    x[j + 1] = STRETCH[pa]
+                    net_row2 = 256 + ((c1 << 8) | c0)
+                    pa, _ = _apm(stretch, network_map, net_row, pn)
+                    x[j + 1] = stretch[pa]
+                    pa, _ = _apm(stretch, network_map, net_row2, pn)
+                    x[j + 2] = stretch[pa]
                     if (net_expected >> (8 - bit)) == c0:
                         confident = 0 if n0 + n1 == 0 else (max(n0, n1) * 4) // (n0 + n1)  # 2..4
                         net_sel = 1 + ((net_expected >> (7 - bit)) & 1) + 2 * min(confident - 2, 2)
                 else:
-                    x[j] = 0
-                    x[j + 1] = 0
-                    net_sel = known + 6 * (c1 >> 5)
+                    net_sel = min(b, 8)
                 x[INPUTS - 1] = 256
                 # --- mixer: layer 1 (SETS selected rows), layer 2
                 rows[0] = c0
                 rows[1] = c1 * 4 + mbucket
-                rows[2] = net_sel * 8 + bit
+                rows[2] = (known + 6 * (c1 >> 5)) * 8 + bit
+                rows[6] = net_sel * 8 + bit
                 rows[3] = c2 * 8 + bit
                 rows[4] = min(wordlen, 7) * 256 + c0
                 rows[5] = (classes & 255) * 8 + bit
@@ -266,14 +273,14 @@ def code_steps(
                     dot >>= 16
                     dot = min(max(dot, -2047), 2047)
                     dots[k] = dot
-                    probs[k] = _squash(dot)
+                    probs[k] = _squash(squash, dot)
                     dot2 += final_weights[final_row * SETS + k] * dot
-                pm = _squash(dot2 >> 16)
+                pm = _squash(squash, dot2 >> 16)
                 # --- SSE: two APM stages
-                a1, i1 = _apm(apms, c0, pm)
-                a2, i2 = _apm(apms, 256 + (_hash(hist & 0xFFFF, c0) & 0xFFFF), pm)
-                a3, i3 = _apm(apms, 256 + 65536 + (_hash(hist & 0xFFFFFF, c0) & 0xFFFF), pm)
-                a4, i4 = _apm(apms, 256 + 2 * 65536 + (_hash(word, c0) & 0xFFFF), pm)
+                a1, i1 = _apm(stretch, apms, c0, pm)
+                a2, i2 = _apm(stretch, apms, 256 + (_hash(hist & 0xFFFF, c0) & 0xFFFF), pm)
+                a3, i3 = _apm(stretch, apms, 256 + 65536 + (_hash(hist & 0xFFFFFF, c0) & 0xFFFF), pm)
+                a4, i4 = _apm(stretch, apms, 256 + 2 * 65536 + (_hash(word, c0) & 0xFFFF), pm)
                 p = (2 * pm + a1 + a2 + 2 * a3 + 2 * a4 + 4) >> 3
                 p = min(max(p, 1), 4095)
                 # --- code the bit: P(1) = p / 4096, 16 bits at the coder
@@ -301,17 +308,19 @@ def code_steps(
                 # --- update
                 for i in range(hashed):
                     s = table[slots[i]]
-                    table[slots[i]] = NEXT_STATE[s, y]
-                    _update_map(state_maps, i, s, y)
-                _update_map(state_maps, HASHED, s0, y)
-                _update_map(state_maps, HASHED + 1, s1, y)
-                order0[c0] = NEXT_STATE[s0, y]
-                order1[c1 * 256 + c0] = NEXT_STATE[s1, y]
+                    table[slots[i]] = next_state[s * 2 + y]
+                    _update_map(state_maps, i, s, y, reciprocal)
+                _update_map(state_maps, HASHED, s0, y, reciprocal)
+                _update_map(state_maps, HASHED + 1, s1, y, reciprocal)
+                order0[b * 256 + c0] = next_state[s0 * 2 + y]
+                order1[b * 65536 + c1 * 256 + c0] = next_state[s1 * 2 + y]
                 if mrow >= 0:
-                    _update_map(match_map, 0, mrow, y)
+                    _update_map(match_map, 0, mrow, y, reciprocal)
                 if use_network:
-                    _, ia = _apm(network_map, net_row, pn)
-                    network_map[ia] += (((y << 16) - network_map[ia]) >> APM_RATE)
+                    _, ia = _apm(stretch, network_map, net_row, pn)
+                    network_map[ia] += ((y << 16) - network_map[ia]) >> APM_RATE
+                    _, ia = _apm(stretch, network_map, net_row2, pn)
+                    network_map[ia] += ((y << 16) - network_map[ia]) >> APM_RATE
                 err2 = ((y << 12) - pm) * FINAL_LEARNING_RATE
                 for k in range(SETS):
                     final_weights[final_row * SETS + k] += (dots[k] * err2) >> 14
@@ -327,7 +336,7 @@ def code_steps(
                 c0 = c0 * 2 + y
                 if bit == 3:
                     for i in range(hashed):
-                        buckets[i] = _find(table, _hash(contexts[i], c0), mask)
+                        buckets[i] = _find(table, _hash(contexts[i], c0), mask, state_total)
                     nib = 1
                 else:
                     nib = nib * 2 + y
@@ -341,7 +350,7 @@ def code_steps(
                 else:
                     mlen = 0
             hist = ((hist << 8) | byte) & 0xFFFFFFFFFFFFFF
-            letter = _WORD_LETTER[byte]
+            letter = word_letter[byte]
             if letter:
                 word = _hash(word, letter)
                 wordlen += 1
@@ -353,7 +362,7 @@ def code_steps(
                 gap = _hash(gap, byte)
             if letter or 48 <= byte <= 57:
                 text = ((text << 8) | (letter if letter else byte)) & 0xFFFFFFFFFF
-            classes = ((classes << 3) | _CLASS[byte]) & 0xFFFF
+            classes = ((classes << 3) | byte_class[byte]) & 0xFFFF
             if byte == 10:
                 column, line, previous_line = 0, here + 1, line
             else:
@@ -368,12 +377,12 @@ def code_steps(
 
 
 @njit(cache=True, inline="always")
-def _update_map(maps, i, s, y):  # pragma: no cover
+def _update_map(maps, i, s, y, reciprocal):  # pragma: no cover
     """p += (y - p) / (n + 1.5), n counting up to STATE_MAP_LIMIT: 22-bit p above a 10-bit n."""
     v = maps[i, s]
     n = v & 1023
     p = v >> 10
-    p += (((y << 22) - p) * _RECIPROCAL[n]) >> 16
+    p += (((y << 22) - p) * reciprocal[n]) >> 16
     maps[i, s] = (p << 10) | (n + 1 if n < STATE_MAP_LIMIT else n)
 
 
@@ -388,3 +397,10 @@ def new_streams(batch: int, steps: int) -> np.ndarray:
     state[:, 6] = np.arange(batch) * steps  # the first line starts at the stream's start
     state[:, 7] = -1  # no previous line
     return state
+
+
+# The tables code_steps reads, passed as an argument: numba would freeze module arrays into its
+# cached machine code, which a change to tables.py would not invalidate.
+TABLES = (
+    NEXT_STATE.reshape(-1).copy(), STRETCH, SQUASH, _STATE_TOTAL, _DETERMINISTIC, _RECIPROCAL, _WORD_LETTER, _CLASS,
+)  # fmt: skip

@@ -43,8 +43,8 @@ class BitwiseModel:
         self.length, self.batch, self.steps = length, batch, steps
         self.table = np.zeros(1 << cfg.cm_bits, dtype=np.uint8)
         self.mask = (1 << (cfg.cm_bits - 4)) - 1  # buckets of 16 bytes
-        self.order0 = np.zeros(256, dtype=np.uint8)
-        self.order1 = np.zeros(1 << 16, dtype=np.uint8)
+        self.order0 = np.zeros(batch * 256, dtype=np.uint8)  # orders 0 and 1 are stream-local
+        self.order1 = np.zeros(batch << 16, dtype=np.uint8)
         self.state_maps = kernel.initial_state_maps(kernel.HASHED + kernel.DIRECT)
         self.match_table = np.full(1 << match_table_bits(length), -1, dtype=np.int64)
         self.match_map = kernel.initial_state_maps(1)[:, :32].copy()
@@ -52,7 +52,7 @@ class BitwiseModel:
         self.weights = np.full(int(SET_ROWS.sum()) * INPUTS, _INITIAL_WEIGHT, dtype=np.int64)
         self.final_weights = np.full(FINAL_ROWS * SETS, (1 << 16) // SETS, dtype=np.int64)
         self.apms = _apm_table(_APM_ROWS)
-        self.network_map = _apm_table(256)
+        self.network_map = _apm_table(256 + 65536)  # by c0; by c1 and c0
         self.coder = np.array([0, 0xFFFFFFFF, 0, 0, 0], dtype=np.int64)  # low, high, x, position, bytes
 
     def code(self, encode: bool, t_start: int, t_end: int, data: np.ndarray, out: np.ndarray,
@@ -63,7 +63,7 @@ class BitwiseModel:
                 encode, t_start, t_end, self.batch, self.steps, self.length, data, out, self.coder,
                 self.table, self.mask, self.order0, self.order1, self.state_maps, self.match_table,
                 self.match_map, self.streams, self.weights, self.final_weights, self.apms, counts,
-                self.network_map, network_counts is not None,
+                self.network_map, network_counts is not None, kernel.TABLES,
             )
         )  # fmt: skip
 
