@@ -2,6 +2,8 @@
 
 A golden file pins the bitstream: if a change alters any byte that rnnzip writes for these
 inputs, test_format fails, and either the change is a bug or the format version must change.
+The `v3-*.rnz` files were written by rnnzip 0.1 (format 3) from the same inputs: they are never
+regenerated, and must keep decoding.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import rnnzip
-from conftest import TINY, TINY_HYBRID, sample
+from conftest import TINY, TINY_BITWISE, TINY_HYBRID, sample
 
 DATA = Path(__file__).parent / "data"
 
@@ -20,8 +22,15 @@ CASES = {
     "tiny-lstm": (sample(1200), TINY),
     "tiny-gru-att": (sample(1200), {**TINY, "model": "gru-att"}),
     "tiny-hybrid": (sample(2500), TINY_HYBRID),
-    "level-1": (sample(1000), {"level": 1}),
+    "hybrid-1": (sample(1000), {"model": "hybrid-1"}),
+    "bitwise": (sample(3000), {"level": 1}),
+    "bitwise-lstm": (sample(2500), TINY_BITWISE),
 }
+# format 3 golden file -> the case whose input it holds
+V3_CASES = {
+    "v3-empty": "empty", "v3-stored": "stored", "v3-tiny-lstm": "tiny-lstm", "v3-tiny-gru-att": "tiny-gru-att",
+    "v3-tiny-hybrid": "tiny-hybrid", "v3-level-1": "hybrid-1",
+}  # fmt: skip
 
 
 def main() -> None:

@@ -64,14 +64,15 @@ def test_test_and_list(text_file: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "custom (lstm)" in out and "1,500" in out and "hidden_size=16" in out
     assert main(["-1", "-k", "-f", str(text_file)]) == 0 and main(["-l", packed]) == 0
-    assert "frame 0: level-1 (lstm)" in capsys.readouterr().out
+    assert "frame 0: level-1 (none), 1,500 -> " in (out := capsys.readouterr().out)
+    assert "bitwise engine, batch_size=1, cm_bits=24\n" in out and "hidden_size" not in out and "torch" not in out
 
 
 def test_levels_and_model_option(text_file: Path, capsysbinary) -> None:
     """A level and a model choose what the header records, overrides included."""
     packed = Path(str(text_file) + ".rnz")
     assert main(["-1", "-k", str(text_file)]) == 0
-    assert read_header(io.BytesIO(packed.read_bytes())).config == PRESETS["level-1"].with_overrides(batch_size=4)
+    assert read_header(io.BytesIO(packed.read_bytes())).config == PRESETS["level-1"].with_overrides(batch_size=1)
     assert main(["-d", "-c", str(packed)]) == 0
     assert capsysbinary.readouterr().out == text_file.read_bytes()
     assert main(["--model", "gru-att", "-f", "-k", *TINY_ARGS, "--clip", "0.5", str(text_file)]) == 0
@@ -169,7 +170,7 @@ def test_real_subprocess(tmp_path: Path) -> None:
 
 
 def test_list_reads_the_alphabet_from_the_payload(text_file: Path, capsys) -> None:
-    assert run("-k", str(text_file)) == 0
+    assert run("-k", "--model", "hybrid-6", str(text_file)) == 0
     capsys.readouterr()
     assert run("-l", str(text_file) + ".rnz") == 0
     assert f" {len(set(text_file.read_bytes()))} symbols," in capsys.readouterr().out

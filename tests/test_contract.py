@@ -23,12 +23,23 @@ from rnnzip.format import MODEL, Environment, FrameHeader, pack_header, read_hea
 # add a new preset with a new id instead.
 _HYBRID = dict(network="lstm", batch_size=0, seed=1234, seq_length=20, hidden_size=192, num_layers=1,
                embed_size=64, attention_window=16, learning_rate=0.01, final_learning_rate=0.002, beta1=0.0,
-               beta2=0.9999, clip=1.0, context_order=6, table_bits=20, match_min=6)  # fmt: skip
+               beta2=0.9999, clip=1.0, context_order=6, table_bits=20, match_min=6, cm_bits=0)  # fmt: skip
 _NET = dict(_HYBRID, hidden_size=256, context_order=0, table_bits=18, match_min=0)
 _SEED = dict(network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hidden_size=1024, num_layers=2,
              embed_size=512, attention_window=16, learning_rate=0.0005, final_learning_rate=0.0005, beta1=0.9,
-             beta2=0.999, clip=4.0, context_order=0, table_bits=18, match_min=0)  # fmt: skip
+             beta2=0.999, clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0)  # fmt: skip
+_CM = dict(_NET, network="none", cm_bits=26)
+_CM_NET = dict(_NET, hidden_size=192, cm_bits=26)
 FROZEN = {
+    31: dict(_CM, cm_bits=24),
+    32: dict(_CM, cm_bits=25),
+    33: dict(_CM),
+    34: dict(_CM_NET, hidden_size=96, embed_size=32),
+    35: dict(_CM_NET, hidden_size=128),
+    36: dict(_CM_NET),
+    37: dict(_CM_NET, hidden_size=256, cm_bits=27),
+    38: dict(_CM_NET, network="lstm-att", hidden_size=256, cm_bits=27),
+    39: dict(_CM_NET, network="lstm-att", hidden_size=384, cm_bits=27),
     1: dict(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18),
     2: dict(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19),
     3: dict(_HYBRID, hidden_size=128, context_order=5),
@@ -45,7 +56,15 @@ FROZEN = {
     20: dict(_SEED),
     21: dict(_SEED, network="seed-lstm-att"),
 }
-FROZEN_NETWORK_IDS = {"lstm": 1, "gru": 2, "lstm-att": 3, "gru-att": 4, "seed-lstm-att": 16, "seed-gru-att": 17}
+FROZEN_NETWORK_IDS = {
+    "none": 0,
+    "lstm": 1,
+    "gru": 2,
+    "lstm-att": 3,
+    "gru-att": 4,
+    "seed-lstm-att": 16,
+    "seed-gru-att": 17,
+}
 ENV = Environment((2, 13, 0), "AVX2", "cpu", 1, 0xBEEF)
 
 
@@ -98,7 +117,7 @@ def configs(draw) -> ModelConfig:
 @given(configs(), st.integers(1, 1 << 30), st.integers(0, 2**32 - 1), st.integers(0, (1 << 30) + 64))
 def test_every_parameter_round_trips_through_a_real_header(cfg: ModelConfig, length: int, crc: int,
                                                            payload: int) -> None:  # fmt: skip
-    header = FrameHeader(MODEL, length, crc, cfg, ENV, payload)
+    header = FrameHeader(MODEL, length, crc, cfg, ENV if NETWORKS[cfg.network].directions else None, payload)
     packed = pack_header(header)
     stream = io.BytesIO(packed + b"payload")
     assert read_header(stream) == header
@@ -106,7 +125,7 @@ def test_every_parameter_round_trips_through_a_real_header(cfg: ModelConfig, len
 
 
 def _forge(cfg: ModelConfig) -> bytes:
-    return pack_header(FrameHeader(MODEL, 100, 0, cfg, ENV, 10))
+    return pack_header(FrameHeader(MODEL, 100, 0, cfg, ENV if NETWORKS[cfg.network].directions else None, 10))
 
 
 def _outside(param, kind: str) -> list[float]:
@@ -164,25 +183,27 @@ print("LOADED", sorted(m for m in ("torch", "numba") if m in sys.modules), file=
 
 
 LIGHT_COMMANDS = [
-    ["--version"], ["-h"], ["-l", "{golden}"], ["-d", "-c", "{corrupt}"], ["-d", "{missing}"],
+    ["--version"], ["-h"], ["-l", "{golden}"], ["-l", "{bitwise}"], ["-d", "-c", "{corrupt}"], ["-d", "{missing}"],
     ["-t", "{golden_stored}"], ["-1", "--hidden-size", "0"],
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("argv", LIGHT_COMMANDS)
+@pytest.mark.parametrize("argv", [*LIGHT_COMMANDS, ["-t", "{bitwise}"]])
 def test_start_up_without_torch_or_numba(argv: list[str], tmp_path: Path) -> None:
-    """Listing, help, version, stored frames and every error that needs no model stay light."""
+    """Listing, help, version, stored frames and every error that needs no model stay light;
+    the bitwise engine alone (levels 1-3) decodes with numba and without torch."""
     data = Path(__file__).parent / "data"
     corrupt = tmp_path / "corrupt.rnz"
-    packed = bytearray((data / "level-1.rnz").read_bytes())
+    packed = bytearray((data / "hybrid-1.rnz").read_bytes())
     packed[12] ^= 0xFF  # inside the header: caught by the header check
     corrupt.write_bytes(bytes(packed))
-    paths = {"golden": data / "level-1.rnz", "golden_stored": data / "stored.rnz", "corrupt": corrupt,
-             "missing": tmp_path / "missing.rnz"}  # fmt: skip
+    paths = {"golden": data / "hybrid-1.rnz", "golden_stored": data / "stored.rnz", "corrupt": corrupt,
+             "missing": tmp_path / "missing.rnz", "bitwise": data / "bitwise.rnz"}  # fmt: skip
     args = [a.format(**paths) for a in argv]
     result = subprocess.run([sys.executable, "-c", LOADED, *args], capture_output=True, text=True)
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().endswith("LOADED []"), result.stderr
+    loaded = "['numba']" if argv == ["-t", "{bitwise}"] else "[]"
+    assert result.stderr.strip().endswith(f"LOADED {loaded}"), result.stderr
 
 
 def test_import_rnnzip_loads_neither_torch_nor_numba() -> None:

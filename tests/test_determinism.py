@@ -16,7 +16,7 @@ import sys, torch, rnnzip
 torch.set_num_threads(int(sys.argv[1]))
 data = sys.stdin.buffer.read()
 if sys.argv[2] == "c":
-    sys.stdout.buffer.write(rnnzip.compress(data, model=sys.argv[3], **{TINY_HYBRID!r}))
+    sys.stdout.buffer.write(rnnzip.compress(data, **{**{TINY_HYBRID!r}, "model": sys.argv[3]}))
 else:
     sys.stdout.buffer.write(rnnzip.decompress(data))
 """
@@ -32,7 +32,7 @@ def in_process(threads: int, mode: str, data: bytes, model: str = "lstm-att") ->
 
 def test_same_bytes_in_two_processes_and_thread_settings() -> None:
     data = sample(2500)
-    here = rnnzip.compress(data, model="lstm-att", **TINY_HYBRID)
+    here = rnnzip.compress(data, **{**TINY_HYBRID, "model": "lstm-att"})
     assert in_process(1, "c", data) == here
     assert in_process(2, "c", data) == here
     assert in_process(2, "d", here) == data
@@ -43,10 +43,10 @@ def test_caller_thread_setting_does_not_matter_and_is_restored() -> None:
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
-        two = rnnzip.compress(data, model="gru", **TINY)
+        two = rnnzip.compress(data, **{**TINY, "model": "gru"})
         assert torch.get_num_threads() == 2
         torch.set_num_threads(1)
-        assert rnnzip.compress(data, model="gru", **TINY) == two
+        assert rnnzip.compress(data, **{**TINY, "model": "gru"}) == two
         torch.set_num_threads(2)
         assert rnnzip.decompress(two) == data
     finally:

@@ -13,7 +13,7 @@ import torch
 
 import rnnzip
 from conftest import TINY, sample
-from make_golden import CASES
+from make_golden import CASES, V3_CASES
 from rnnzip.contract import preset_id
 from rnnzip.errors import BadRnnzipFile, EnvironmentMismatch
 from rnnzip.format import MAGIC, MODEL, VERSION, _uvarint, pack_header, read_header
@@ -33,6 +33,16 @@ def test_golden_bitstreams(name: str) -> None:
         pytest.skip(f"golden files were made with torch {version}; this is torch {torch.__version__}")
     assert rnnzip.decompress(golden) == data
     assert rnnzip.compress(data, **kwargs) == golden, "bitstream changed: bump the format version"
+
+
+@pytest.mark.parametrize("name", sorted(V3_CASES))
+def test_format_3_files_still_decode(name: str) -> None:
+    golden = (DATA / f"{name}.rnz").read_bytes()
+    assert golden[len(MAGIC)] == 3
+    made_with = header_of(golden).environment
+    if made_with is not None and made_with.torch_version != torch_version():
+        pytest.skip(f"made with torch {'.'.join(map(str, made_with.torch_version))}; this is torch {torch.__version__}")
+    assert rnnzip.decompress(golden) == CASES[V3_CASES[name]][0]
 
 
 def header_of(packed: bytes):
@@ -178,12 +188,12 @@ def _forge_header_byte(packed: bytes, offset_after_crc: int, value: int) -> byte
 
 def test_unknown_preset_id() -> None:
     packed = rnnzip.compress(sample(800), level=1)
-    assert preset_id(header_of(packed).config) == 1
+    assert preset_id(header_of(packed).config) == 31
     with pytest.raises(BadRnnzipFile, match="unknown preset id 250"):
         rnnzip.decompress(_forge_header_byte(packed, 0, 250))
 
 
 def test_unknown_capability_code() -> None:
-    packed = rnnzip.compress(sample(800), level=1)  # preset 1, batch 1 byte, torch version 3 bytes
+    packed = rnnzip.compress(sample(800), model="hybrid-1")  # preset 1, batch 1 byte, torch version 3 bytes
     with pytest.raises(BadRnnzipFile, match="capability"):
         rnnzip.decompress(_forge_header_byte(packed, 5, 0x0F))

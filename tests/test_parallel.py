@@ -15,6 +15,8 @@ from rnnzip.format import read_header
 
 BLOCK = 600
 ARGS = [
+    "--model",
+    "hybrid-6",
     "--hidden-size",
     "16",
     "--embed-size",

@@ -287,7 +287,7 @@ def _list(name: str, args: argparse.Namespace) -> None:
             print(f"  frame {i}: stored, {h.length:,} bytes")
             continue
         assert h.config is not None
-        params = ", ".join(f"{k}={v}" for k, v in h.config.as_dict().items() if k != "network")
+        params = ", ".join(f"{k}={v}" for k, v in h.config.in_use().items() if k != "network")
         preset = preset_name(h.config) or "custom"
         print(
             f"  frame {i}: {preset} ({h.config.network}), {h.length:,} -> {len(payload):,} bytes, "

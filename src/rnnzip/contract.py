@@ -64,6 +64,7 @@ class Param:
     open_high: bool = False
     off: int | None = None  # a value below `low` that turns the feature off
     since: int = 3  # the format version that added it; older headers mean `off`
+    part: str = "network"  # what it configures: "streams", "network", "hybrid" or "bitwise"
 
     def allows(self, value: float) -> bool:
         if value == self.off:
@@ -79,9 +80,9 @@ class Param:
 
 def _param(
     help: str, wire: str, low: float, high: float, *, open_low: bool = False, open_high: bool = False,
-    off: int | None = None, since: int = 3,
+    off: int | None = None, since: int = 3, part: str = "network",
 ) -> Any:  # fmt: skip
-    return field(metadata={"param": Param(help, wire, low, high, open_low, open_high, off, since)})
+    return field(metadata={"param": Param(help, wire, low, high, open_low, open_high, off, since, part)})
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class ModelConfig:
     header's explicit parameter block (docs/FORMAT.md)."""
 
     network: str = field(metadata={"param": Param("network family", "B")})  # stored as its id
-    batch_size: int = _param("parallel streams B (0: chosen from the input length)", "", 0, 4096)
+    batch_size: int = _param("parallel streams B (0: chosen from the input length)", "", 0, 4096, part="streams")
     seed: int = _param("weight initialisation seed", "I", 0, 2**32 - 1)
     seq_length: int = _param(
         "T: steps between training updates (truncated BPTT length); a window network's window", "H", 1, 1024
@@ -107,11 +108,17 @@ class ModelConfig:
     beta1: float = _param("Adam beta1", "d", 0, 1, open_high=True)
     beta2: float = _param("Adam beta2", "d", 0, 1, open_high=True)
     clip: float = _param("gradient norm clip", "d", 0, 1e6, open_low=True)
-    context_order: int = _param("hybrid: context models of orders 1..N (0: none)", "B", 0, 8)
-    table_bits: int = _param("hybrid: log2 rows of the hashed context table", "B", 10, 24)
-    match_min: int = _param("hybrid: the match model's context length (0: none)", "B", 2, 8, off=0)
+    context_order: int = _param("hybrid: context models of orders 1..N (0: none)", "B", 0, 8, part="hybrid")
+    table_bits: int = _param("hybrid: log2 rows of the hashed context table", "B", 10, 24, part="hybrid")
+    match_min: int = _param("hybrid: the match model's context length (0: none)", "B", 2, 8, off=0, part="hybrid")
     cm_bits: int = _param(
-        "bitwise engine: log2 bytes of its context table (0: the byte-level engine)", "B", 16, 30, off=0, since=4
+        "bitwise engine: log2 bytes of its context table (0: the byte-level engine)",
+        "B",
+        16,
+        30,
+        off=0,
+        since=4,
+        part="bitwise",
     )
 
     def with_overrides(self, **overrides: Any) -> ModelConfig:
@@ -120,6 +127,12 @@ class ModelConfig:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def in_use(self) -> dict[str, Any]:
+        """The parameters of the parts this configuration runs (what `rnnzip -l` shows)."""
+        parts = {"streams", "network" if NETWORKS[self.network].directions else "",
+                 "hybrid" if self.context_order else "", "bitwise" if self.cm_bits else ""}  # fmt: skip
+        return {f.name: getattr(self, f.name) for f, param in parameters() if param.part in parts}
 
 
 def parameters() -> list[tuple[Field[Any], Param]]:
@@ -196,21 +209,21 @@ _SEED = ModelConfig(
     clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0,
 )  # fmt: skip
 # The bitwise context-mixing engine alone (a 16 MiB table), and with the LSTM as one input.
-_CM = replace(_LSTM, network="none", cm_bits=24)
-_CM_LSTM = replace(_LSTM, hidden_size=192, cm_bits=24)
+_CM = replace(_LSTM, network="none", cm_bits=26)
+_CM_LSTM = replace(_LSTM, hidden_size=192, cm_bits=26)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
     # levels: the bitwise engine alone (1-3), then with a larger network and table (4-9)
-    31: ("level-1", replace(_CM, cm_bits=22)),
-    32: ("level-2", _CM),
-    33: ("level-3", replace(_CM, cm_bits=26)),
+    31: ("level-1", replace(_CM, cm_bits=24)),
+    32: ("level-2", replace(_CM, cm_bits=25)),
+    33: ("level-3", _CM),
     34: ("level-4", replace(_CM_LSTM, hidden_size=96, embed_size=32)),
     35: ("level-5", replace(_CM_LSTM, hidden_size=128)),
     36: ("level-6", _CM_LSTM),
-    37: ("level-7", replace(_CM_LSTM, hidden_size=256, cm_bits=26)),
-    38: ("level-8", replace(_CM_LSTM, network="lstm-att", hidden_size=256, cm_bits=26)),
-    39: ("level-9", replace(_CM_LSTM, network="lstm-att", hidden_size=384, cm_bits=26)),
+    37: ("level-7", replace(_CM_LSTM, hidden_size=256, cm_bits=27)),
+    38: ("level-8", replace(_CM_LSTM, network="lstm-att", hidden_size=256, cm_bits=27)),
+    39: ("level-9", replace(_CM_LSTM, network="lstm-att", hidden_size=384, cm_bits=27)),
     # the byte-level hybrid of format 3 (rnnzip 0.1): the network mixed with count models
     1: ("hybrid-1", replace(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18)),
     2: ("hybrid-2", replace(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19)),

@@ -33,7 +33,9 @@ MATCH_MAX = 63
 NETWORK_INPUTS = 3  # stretch(p) of the network's bit probability, and two APM-refined copies
 INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * INPUTS_PER_CONTEXT + 2 + NETWORK_INPUTS + 1  # + match 2, bias 1
 # weight sets of mixer layer 1, each selected by a small context: rows per set
-SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72], dtype=np.int64)  # c0; c1 x match; network/orders x bpos; c2 x bpos
+SET_ROWS = np.array(
+    [256, 1024, 384, 2048, 2048, 2048, 72], dtype=np.int64
+)  # c0; c1 x match; network/orders x bpos; c2 x bpos
 SETS = len(SET_ROWS)
 FINAL_ROWS = 16  # layer 2: (match or not) x bpos
 # layer 1's learning rate falls from START to END (in 16ths), halfway after HALF bytes
@@ -48,11 +50,30 @@ _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
-    np.sign(STATE_COUNTS[:, 1] - STATE_COUNTS[:, 0]) * (STATE_COUNTS.min(axis=1) == 0) * np.minimum(_STATE_TOTAL, 31) * 32
+    np.sign(STATE_COUNTS[:, 1] - STATE_COUNTS[:, 0])
+    * (STATE_COUNTS.min(axis=1) == 0)
+    * np.minimum(_STATE_TOTAL, 31)
+    * 32
 ).astype(np.int64)
 _CLASS = np.array(
-    [1 if 97 <= c <= 122 else 2 if 65 <= c <= 90 else 3 if 48 <= c <= 57 else 4 if c == 32 else 5 if c == 10
-     else 6 if c >= 128 else 7 if c in b".,;:!?" else 0 for c in range(256)],
+    [
+        1
+        if 97 <= c <= 122
+        else 2
+        if 65 <= c <= 90
+        else 3
+        if 48 <= c <= 57
+        else 4
+        if c == 32
+        else 5
+        if c == 10
+        else 6
+        if c >= 128
+        else 7
+        if c in b".,;:!?"
+        else 0
+        for c in range(256)
+    ],
     dtype=np.int64,
 )  # byte classes: other, lower, upper, digit, space, newline, >= 0x80, punctuation
 _WORD_LETTER = np.array(
@@ -287,10 +308,7 @@ def code_steps(
                 p16 = p << 4
                 span = high - low
                 mid = low + (span >> 16) * p16 + (((span & 0xFFFF) * p16) >> 16)
-                if encode:
-                    y = (byte >> (7 - bit)) & 1
-                else:
-                    y = 1 if xcode <= mid else 0
+                y = ((byte >> (7 - bit)) & 1) if encode else (1 if xcode <= mid else 0)
                 if y:
                     high = mid
                 else:

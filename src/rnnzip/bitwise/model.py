@@ -7,7 +7,8 @@ that codes the step's bytes of all streams; the coded bytes go back to the netwo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,7 +33,7 @@ def match_table_bits(length: int) -> int:
 def _apm_table(rows: int) -> np.ndarray:
     """Every row starts as the identity: bucket j holds squash((j - 16) * 128), 16 bits."""
     buckets = kernel.SQUASH[np.clip((np.arange(33) - 16) * 128, -2047, 2047) + 2047] * 16
-    return np.tile(buckets, rows).astype(np.int64)
+    return np.tile(buckets.astype(np.int32), rows)
 
 
 class BitwiseModel:
