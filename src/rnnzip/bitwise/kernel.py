@@ -39,7 +39,7 @@ SET_ROWS = np.array(
 SETS = len(SET_ROWS)
 FINAL_ROWS = 16  # layer 2: (match or not) x bpos
 # layer 1's learning rate falls from START to END (in 16ths), halfway after HALF bytes
-LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 512, 32, 16384
+LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 768, 16, 8192
 FINAL_LEARNING_RATE = 1
 STATE_MAP_LIMIT = 1023  # a state map's count limit: its rate falls to 1/(limit + 1.5)
 APM_RATE = 5
