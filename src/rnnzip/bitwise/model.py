@@ -25,6 +25,12 @@ _APM_ROWS = 256 + 3 * 65536  # c0; order 2, order 3, word hashed with c0
 _PAYLOAD_SLACK = 64  # an encoder output longer than the block plus this is stored instead
 
 
+# a run input's starting probability of a one: (expected bit and repeats n) -> n+1 : 1 odds, 22 bits
+_RUN_PRIOR = np.array(
+    [((((n + 1) if bit else 1) << 22) // (n + 2)) << 10 for n in range(16) for bit in (0, 1)], dtype=np.int64
+)
+
+
 def match_table_bits(length: int) -> int:
     """About two match-table slots per byte of the block, 2**12..2**22."""
     return int(min(22, max(12, int(length).bit_length() + 1)))
@@ -44,9 +50,11 @@ class BitwiseModel:
         self.length, self.batch, self.steps = length, batch, steps
         self.table = np.zeros(1 << cfg.cm_bits, dtype=np.uint8)
         self.mask = (1 << (cfg.cm_bits - 4)) - 1  # buckets of 16 bytes
+        self.runs = np.zeros(1 << (cfg.cm_bits - 4), dtype=np.uint16)  # per bucket: last byte, repeats
         self.order0 = np.zeros(batch * 256, dtype=np.uint8)  # orders 0 and 1 are stream-local
         self.order1 = np.zeros(batch << 16, dtype=np.uint8)
         self.state_maps = kernel.initial_state_maps(kernel.HASHED + kernel.DIRECT)
+        self.run_maps = np.tile(_RUN_PRIOR, (kernel.HASHED, 1))
         self.match_table = np.full(1 << match_table_bits(length), -1, dtype=np.int64)
         self.match_map = kernel.initial_state_maps(1)[:, :32].copy()
         self.streams = kernel.new_streams(batch, steps)
@@ -62,7 +70,7 @@ class BitwiseModel:
         return bool(
             kernel.code_steps(
                 encode, t_start, t_end, self.batch, self.steps, self.length, data, out, self.coder,
-                self.table, self.mask, self.order0, self.order1, self.state_maps, self.match_table,
+                self.table, self.runs, self.mask, self.order0, self.order1, self.state_maps, self.run_maps, self.match_table,
                 self.match_map, self.streams, self.weights, self.final_weights, self.apms, counts,
                 self.network_map, network_counts is not None, kernel.TABLES,
             )
