@@ -120,6 +120,10 @@ class ModelConfig:
         since=4,
         part="bitwise",
     )
+    cm_contexts: int = _param(
+        "bitwise engine: shared contexts used, the most useful first (0 with the byte-level engine)", "B", 4, 13,
+        off=0, since=4, part="bitwise",
+    )  # fmt: skip
 
     def with_overrides(self, **overrides: Any) -> ModelConfig:
         """A copy with the non-None overrides applied (the CLI passes None for unset options)."""
@@ -176,6 +180,8 @@ def validate(cfg: ModelConfig) -> ModelConfig:
             raise RnnzipError(f"{f.name}={value!r} must be an integer")
     if cfg.context_order and not NETWORKS[cfg.network].stateful:
         raise RnnzipError(f"{cfg.network} takes no context models (context_order must be 0)")
+    if bool(cfg.cm_bits) != bool(cfg.cm_contexts):
+        raise RnnzipError("cm_bits and cm_contexts are both 0 (byte-level engine) or both set (bitwise engine)")
     if cfg.cm_bits and cfg.context_order:
         raise RnnzipError("the bitwise engine replaces the hybrid's side models: cm_bits needs context_order 0")
     if not cfg.cm_bits and not NETWORKS[cfg.network].directions:
@@ -197,7 +203,7 @@ def validate(cfg: ModelConfig) -> ModelConfig:
 _LSTM = ModelConfig(
     network="lstm", batch_size=0, seed=1234, seq_length=20, hidden_size=256, num_layers=1, embed_size=64,
     attention_window=16, learning_rate=1e-2, final_learning_rate=2e-3, beta1=0.0, beta2=0.9999, clip=1.0,
-    context_order=0, table_bits=18, match_min=0, cm_bits=0,
+    context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0,
 )  # fmt: skip
 # The hybrid: the network mixed with order-0..6 context models, text contexts and a match model.
 _HYBRID = replace(_LSTM, hidden_size=192, context_order=6, table_bits=20, match_min=6)
@@ -206,16 +212,16 @@ _HYBRID = replace(_LSTM, hidden_size=192, context_order=6, table_bits=20, match_
 _SEED = ModelConfig(
     network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hidden_size=1024, num_layers=2,
     embed_size=512, attention_window=16, learning_rate=5e-4, final_learning_rate=5e-4, beta1=0.9, beta2=0.999,
-    clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0,
+    clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0,
 )  # fmt: skip
 # The bitwise context-mixing engine alone (a 16 MiB table), and with the LSTM as one input.
-_CM = replace(_LSTM, network="none", cm_bits=26)
-_CM_LSTM = replace(_LSTM, hidden_size=192, cm_bits=26)
+_CM = replace(_LSTM, network="none", cm_bits=26, cm_contexts=13)
+_CM_LSTM = replace(_LSTM, hidden_size=192, cm_bits=26, cm_contexts=13)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
     # levels: the bitwise engine alone (1-3), then with a larger network and table (4-9)
-    31: ("level-1", replace(_CM, cm_bits=24)),
+    31: ("level-1", replace(_CM, cm_bits=24, cm_contexts=6)),
     32: ("level-2", replace(_CM, cm_bits=25)),
     33: ("level-3", _CM),
     34: ("level-4", replace(_CM_LSTM, hidden_size=96, embed_size=32)),

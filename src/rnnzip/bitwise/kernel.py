@@ -21,11 +21,14 @@ from numba import njit
 from .tables import NEXT_STATE, SQUASH, STATE_COUNTS, STATE_PRIOR, STRETCH
 
 # --- contexts (the ids are part of the format: they seed the hashes)
-HASHED = 16  # hashed contexts per byte, in this order:
+SHARED, HASHED = 13, 16  # hashed contexts per byte: SHARED ones, then 3 stream-local ones, in this order:
 # orders 2, 3, 4, 5, 6, 7; the word; word and previous word; column and byte above; the last
 # letters and digits; the gap since the last word and it; the last three words; classes of the
 # last bytes; then stream-local order 2, order 3, word (the stream index hashed in: B streams
 # interleave)
+# The order in which a configuration with fewer shared contexts (cm_contexts) takes them:
+# orders 2, 3, 4, 6, the word, word pair, orders 5, 7, text, three words, column, gap, classes.
+CONTEXT_PRIORITY = np.array([0, 1, 2, 4, 6, 7, 3, 5, 9, 11, 8, 10, 12], dtype=np.int64)
 DIRECT = 2  # order 0 and order 1, in tables of their own
 # stretch(p) of its state; a run (only one bit value seen) by its length; the byte that last
 # followed the context, while it agrees with the bits so far (by how often it repeated). All 0
@@ -140,7 +143,7 @@ def _apm(stretch, table, row, p):  # pragma: no cover
 
 @njit(cache=True)
 def code_steps(
-    encode, t_start, t_end, batch, steps, length, data, out, coder,
+    encode, t_start, t_end, batch, steps, length, data, out, coder, shared,
     table, runs, mask, order0, order1, state_maps, run_maps, match_table, match_map, stream,
     weights, final_weights, apms, network_counts, network_map, use_network, tables,
 ):  # pragma: no cover (compiled)  # fmt: skip
@@ -166,7 +169,26 @@ def code_steps(
     set_base = np.zeros(SETS, dtype=np.int64)
     for k in range(1, SETS):
         set_base[k] = set_base[k - 1] + SET_ROWS[k - 1] * INPUTS
-    hashed = HASHED if batch > 1 else HASHED - 3  # one stream: no stream-local contexts
+    # the contexts in use: the first `shared` of CONTEXT_PRIORITY, and the stream-local ones
+    # when there are streams; the mixer reads only their inputs and the others
+    used = np.empty(HASHED, dtype=np.int64)
+    hashed = 0
+    for k in range(shared):
+        used[hashed] = CONTEXT_PRIORITY[k]
+        hashed += 1
+    if batch > 1:
+        for i in range(SHARED, HASHED):
+            used[hashed] = i
+            hashed += 1
+    inputs = np.empty(INPUTS, dtype=np.int64)
+    n_inputs = 0
+    for k in range(hashed):
+        for q in range(INPUTS_PER_CONTEXT):
+            inputs[n_inputs] = used[k] * INPUTS_PER_CONTEXT + q
+            n_inputs += 1
+    for i in range(HASHED * INPUTS_PER_CONTEXT, INPUTS):
+        inputs[n_inputs] = i
+        n_inputs += 1
     cum = network_counts[0]
     net_expected, pn, net_row, net_row2 = 0, 2048, 0, 0
     low, high, xcode, pos, coded = coder[0], coder[1], coder[2], coder[3], coder[4]
@@ -212,10 +234,11 @@ def code_steps(
             contexts[10] = _hash(gap * 65536 + word1, 15)
             contexts[11] = _hash(_hash(word, word1) * 65536 + word2, 16)
             contexts[12] = _hash(classes * 256 + c1, 17)
-            contexts[HASHED - 3] = _hash((hist & 0xFFFF) * 4096 + b, 11)
-            contexts[HASHED - 2] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
-            contexts[HASHED - 1] = _hash(word * 4096 + b, 13)
-            for i in range(hashed):
+            contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
+            contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
+            contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
+            for k in range(hashed):
+                i = used[k]
                 buckets[i] = _find(table, contexts[i], mask, state_total, runs)
                 r = runs[buckets[i] >> 4]
                 run_expected[i] = (r & 255) + 256 if r else 0
@@ -236,7 +259,8 @@ def code_steps(
             for bit in range(8):
                 # --- inputs
                 known = 0
-                for i in range(hashed):
+                for k in range(hashed):
+                    i = used[k]
                     slots[i] = buckets[i] + nib
                     s = table[slots[i]]
                     j = i * INPUTS_PER_CONTEXT
@@ -308,7 +332,8 @@ def code_steps(
                 for k in range(SETS):
                     w0 = set_base[k] + rows[k] * INPUTS
                     dot = 0
-                    for i in range(INPUTS):
+                    for q in range(n_inputs):
+                        i = inputs[q]
                         dot += weights[w0 + i] * x[i]
                     dot >>= 16
                     dot = min(max(dot, -2047), 2047)
@@ -343,7 +368,8 @@ def code_steps(
                     low = (low << 8) & 0xFFFFFFFF
                     high = ((high << 8) & 0xFFFFFFFF) | 255
                 # --- update
-                for i in range(hashed):
+                for k in range(hashed):
+                    i = used[k]
                     s = table[slots[i]]
                     table[slots[i]] = next_state[s * 2 + y]
                     _update_map(state_maps, i, s, y, reciprocal)
@@ -365,7 +391,8 @@ def code_steps(
                     final_weights[final_row * SETS + k] += (dots[k] * err2) >> 14
                     err = ((y << 12) - probs[k]) * rate
                     w0 = set_base[k] + rows[k] * INPUTS
-                    for i in range(INPUTS):
+                    for q in range(n_inputs):
+                        i = inputs[q]
                         weights[w0 + i] += (x[i] * err) >> 18
                 apms[i1] += ((y << 16) - apms[i1]) >> APM_RATE
                 apms[i2] += ((y << 16) - apms[i2]) >> APM_RATE
@@ -374,7 +401,8 @@ def code_steps(
                 # --- next bit
                 c0 = c0 * 2 + y
                 if bit == 3:
-                    for i in range(hashed):
+                    for k in range(hashed):
+                        i = used[k]
                         first_buckets[i] = buckets[i]
                         buckets[i] = _find(table, _hash(contexts[i], c0), mask, state_total, runs)
                     nib = 1
@@ -382,7 +410,8 @@ def code_steps(
                     nib = nib * 2 + y
             # --- the byte is known: stream state
             byte = c0 & 255
-            for i in range(hashed):  # each context's last byte and how often it repeated
+            for k in range(hashed):  # each context's last byte and how often it repeated
+                i = used[k]
                 k = first_buckets[i] >> 4
                 r = runs[k]
                 runs[k] = (min((r >> 8) + 1, 255) << 8 | byte) if r and (r & 255) == byte else (256 | byte)

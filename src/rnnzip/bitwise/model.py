@@ -48,6 +48,7 @@ class BitwiseModel:
     def __init__(self, cfg: ModelConfig, layout: Layout) -> None:
         length, batch, steps = layout.length, layout.batch, layout.steps
         self.length, self.batch, self.steps = length, batch, steps
+        self.contexts = cfg.cm_contexts
         self.table = np.zeros(1 << cfg.cm_bits, dtype=np.uint8)
         self.mask = (1 << (cfg.cm_bits - 4)) - 1  # buckets of 16 bytes
         self.runs = np.zeros(1 << (cfg.cm_bits - 4), dtype=np.uint16)  # per bucket: last byte, repeats
@@ -69,7 +70,7 @@ class BitwiseModel:
         counts = network_counts if network_counts is not None else np.zeros((1, 257), dtype=np.int64)
         return bool(
             kernel.code_steps(
-                encode, t_start, t_end, self.batch, self.steps, self.length, data, out, self.coder,
+                encode, t_start, t_end, self.batch, self.steps, self.length, data, out, self.coder, self.contexts,
                 self.table, self.runs, self.mask, self.order0, self.order1, self.state_maps, self.run_maps, self.match_table,
                 self.match_map, self.streams, self.weights, self.final_weights, self.apms, counts,
                 self.network_map, network_counts is not None, kernel.TABLES,
