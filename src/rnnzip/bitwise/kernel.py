@@ -180,15 +180,8 @@ def code_steps(
         for i in range(SHARED, HASHED):
             used[hashed] = i
             hashed += 1
-    inputs = np.empty(INPUTS, dtype=np.int64)
-    n_inputs = 0
-    for k in range(hashed):
-        for q in range(INPUTS_PER_CONTEXT):
-            inputs[n_inputs] = used[k] * INPUTS_PER_CONTEXT + q
-            n_inputs += 1
-    for i in range(HASHED * INPUTS_PER_CONTEXT, INPUTS):
-        inputs[n_inputs] = i
-        n_inputs += 1
+    # the mixer's inputs, contiguous: the contexts in use, then the others
+    n_inputs = INPUTS - (HASHED - hashed) * INPUTS_PER_CONTEXT
     cum = network_counts[0]
     net_expected, pn, net_row, net_row2 = 0, 2048, 0, 0
     low, high, xcode, pos, coded = coder[0], coder[1], coder[2], coder[3], coder[4]
@@ -263,7 +256,7 @@ def code_steps(
                     i = used[k]
                     slots[i] = buckets[i] + nib
                     s = table[slots[i]]
-                    j = i * INPUTS_PER_CONTEXT
+                    j = k * INPUTS_PER_CONTEXT
                     if s == 0:
                         x[j] = 0
                         x[j + 1] = 0
@@ -278,7 +271,7 @@ def code_steps(
                     if run_expected[i] and (run_expected[i] >> (8 - bit)) == c0 and _RUNS[i]:
                         run_rows[i] = run_length[i] * 2 + ((run_expected[i] >> (7 - bit)) & 1)
                         x[j + 2] = stretch[run_maps[i, run_rows[i]] >> 20]
-                j = HASHED * INPUTS_PER_CONTEXT
+                j = hashed * INPUTS_PER_CONTEXT
                 s0, s1 = order0[b * 256 + c0], order1[b * 65536 + c1 * 256 + c0]
                 p = state_maps[HASHED, s0] >> 20
                 x[j] = stretch[p]
@@ -318,7 +311,7 @@ def code_steps(
                         net_sel = 1 + ((net_expected >> (7 - bit)) & 1) + 2 * min(confident - 2, 2)
                 else:
                     net_sel = min(b, 8)
-                x[INPUTS - 1] = 256
+                x[n_inputs - 1] = 256
                 # --- mixer: layer 1 (SETS selected rows), layer 2
                 rows[0] = c0
                 rows[1] = c1 * 4 + mbucket
@@ -332,8 +325,7 @@ def code_steps(
                 for k in range(SETS):
                     w0 = set_base[k] + rows[k] * INPUTS
                     dot = 0
-                    for q in range(n_inputs):
-                        i = inputs[q]
+                    for i in range(n_inputs):
                         dot += weights[w0 + i] * x[i]
                     dot >>= 16
                     dot = min(max(dot, -2047), 2047)
@@ -391,8 +383,7 @@ def code_steps(
                     final_weights[final_row * SETS + k] += (dots[k] * err2) >> 14
                     err = ((y << 12) - probs[k]) * rate
                     w0 = set_base[k] + rows[k] * INPUTS
-                    for q in range(n_inputs):
-                        i = inputs[q]
+                    for i in range(n_inputs):
                         weights[w0 + i] += (x[i] * err) >> 18
                 apms[i1] += ((y << 16) - apms[i1]) >> APM_RATE
                 apms[i2] += ((y << 16) - apms[i2]) >> APM_RATE
