@@ -141,7 +141,7 @@ def test_bad_arguments() -> None:
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_requested_without_cuda() -> None:
     with pytest.raises(rnnzip.RnnzipError, match="CUDA"):
-        rnnzip.compress(b"x", device="cuda")
+        rnnzip.compress(b"x", model="lstm", device="cuda")
 
 
 def test_error_hierarchy() -> None:

@@ -23,23 +23,24 @@ from rnnzip.format import MODEL, Environment, FrameHeader, pack_header, read_hea
 # add a new preset with a new id instead.
 _HYBRID = dict(network="lstm", batch_size=0, seed=1234, seq_length=20, hidden_size=192, num_layers=1,
                embed_size=64, attention_window=16, learning_rate=0.01, final_learning_rate=0.002, beta1=0.0,
-               beta2=0.9999, clip=1.0, context_order=6, table_bits=20, match_min=6, cm_bits=0)  # fmt: skip
+               beta2=0.9999, clip=1.0, context_order=6, table_bits=20, match_min=6,
+               cm_bits=0, cm_contexts=0)  # fmt: skip
 _NET = dict(_HYBRID, hidden_size=256, context_order=0, table_bits=18, match_min=0)
 _SEED = dict(network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hidden_size=1024, num_layers=2,
              embed_size=512, attention_window=16, learning_rate=0.0005, final_learning_rate=0.0005, beta1=0.9,
-             beta2=0.999, clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0)  # fmt: skip
-_CM = dict(_NET, network="none", cm_bits=26)
-_CM_NET = dict(_NET, hidden_size=192, cm_bits=26)
+             beta2=0.999, clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0)  # fmt: skip
+_CM = dict(_NET, network="none", cm_bits=27, cm_contexts=13)
+_CM_NET = dict(_NET, hidden_size=192, cm_bits=27, cm_contexts=13)
 FROZEN = {
-    31: dict(_CM, cm_bits=24),
-    32: dict(_CM, cm_bits=25),
-    33: dict(_CM),
-    34: dict(_CM_NET, hidden_size=96, embed_size=32),
-    35: dict(_CM_NET, hidden_size=128),
-    36: dict(_CM_NET),
-    37: dict(_CM_NET, hidden_size=256, cm_bits=27),
-    38: dict(_CM_NET, network="lstm-att", hidden_size=256, cm_bits=27),
-    39: dict(_CM_NET, network="lstm-att", hidden_size=384, cm_bits=27),
+    31: dict(_CM, cm_bits=24, cm_contexts=6),
+    32: dict(_CM, cm_bits=24, cm_contexts=9),
+    33: dict(_CM, cm_bits=24),
+    34: dict(_CM, cm_bits=25),
+    35: dict(_CM, cm_bits=26),
+    36: dict(_CM),
+    37: dict(_CM_NET),
+    38: dict(_CM_NET, hidden_size=256),
+    39: dict(_CM_NET, network="lstm-att", hidden_size=256),
     1: dict(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18),
     2: dict(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19),
     3: dict(_HYBRID, hidden_size=128, context_order=5),

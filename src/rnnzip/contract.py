@@ -214,22 +214,24 @@ _SEED = ModelConfig(
     embed_size=512, attention_window=16, learning_rate=5e-4, final_learning_rate=5e-4, beta1=0.9, beta2=0.999,
     clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0,
 )  # fmt: skip
-# The bitwise context-mixing engine alone (a 16 MiB table), and with the LSTM as one input.
-_CM = replace(_LSTM, network="none", cm_bits=26, cm_contexts=13)
-_CM_LSTM = replace(_LSTM, hidden_size=192, cm_bits=26, cm_contexts=13)
+# The bitwise context-mixing engine alone (all its contexts, a 128 MiB table), and with the LSTM
+# as one of its inputs.
+_CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=13)
+_CM_LSTM = replace(_LSTM, hidden_size=192, cm_bits=27, cm_contexts=13)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
-    # levels: the bitwise engine alone (1-3), then with a larger network and table (4-9)
+    # levels: the bitwise engine alone with more contexts and larger tables (1-6), then with the
+    # network as one of its inputs (7-9: 4-6 times slower; see README for what it adds)
     31: ("level-1", replace(_CM, cm_bits=24, cm_contexts=6)),
-    32: ("level-2", replace(_CM, cm_bits=25)),
-    33: ("level-3", _CM),
-    34: ("level-4", replace(_CM_LSTM, hidden_size=96, embed_size=32)),
-    35: ("level-5", replace(_CM_LSTM, hidden_size=128)),
-    36: ("level-6", _CM_LSTM),
-    37: ("level-7", replace(_CM_LSTM, hidden_size=256, cm_bits=27)),
-    38: ("level-8", replace(_CM_LSTM, network="lstm-att", hidden_size=256, cm_bits=27)),
-    39: ("level-9", replace(_CM_LSTM, network="lstm-att", hidden_size=384, cm_bits=27)),
+    32: ("level-2", replace(_CM, cm_bits=24, cm_contexts=9)),
+    33: ("level-3", replace(_CM, cm_bits=24)),
+    34: ("level-4", replace(_CM, cm_bits=25)),
+    35: ("level-5", replace(_CM, cm_bits=26)),
+    36: ("level-6", _CM),
+    37: ("level-7", _CM_LSTM),
+    38: ("level-8", replace(_CM_LSTM, hidden_size=256)),
+    39: ("level-9", replace(_CM_LSTM, network="lstm-att", hidden_size=256)),
     # the byte-level hybrid of format 3 (rnnzip 0.1): the network mixed with count models
     1: ("hybrid-1", replace(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18)),
     2: ("hybrid-2", replace(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19)),

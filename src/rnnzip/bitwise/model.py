@@ -70,10 +70,10 @@ class BitwiseModel:
         counts = network_counts if network_counts is not None else np.zeros((1, 257), dtype=np.int64)
         return bool(
             kernel.code_steps(
-                encode, t_start, t_end, self.batch, self.steps, self.length, data, out, self.coder, self.contexts,
-                self.table, self.runs, self.mask, self.order0, self.order1, self.state_maps, self.run_maps, self.match_table,
-                self.match_map, self.streams, self.weights, self.final_weights, self.apms, counts,
-                self.network_map, network_counts is not None, kernel.TABLES,
+                encode, t_start, t_end, self.batch, self.steps, self.length, data, out, self.coder,
+                self.contexts, self.table, self.runs, self.mask, self.order0, self.order1, self.state_maps,
+                self.run_maps, self.match_table, self.match_map, self.streams, self.weights, self.final_weights,
+                self.apms, counts, self.network_map, network_counts is not None, kernel.TABLES,
             )
         )  # fmt: skip
 
