@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed results in benchmarks/results/ (about an hour on our 2-core machine).
-# Usage: benchmarks/run.sh [enwik5|seed|corpus|parallel|all]   (default: all)
+# Usage: benchmarks/run.sh [enwik5|seed|corpus|other|text5mb|parallel|all]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -13,9 +13,9 @@ bench() { "$PY" -m rnnzip bench "$@"; }
 if [[ $what == enwik5 || $what == all ]]; then
   # every codec, every rnnzip level and network
   bench "$CORPUS/enwik/enwik5" --codecs rnnzip,gzip,bzip2,xz,zstd,brotli,ppmd6,ppmd8 \
-    --presets 1,2,3,4,5,6,7,8,9,lstm,gru,lstm-att,gru-att \
+    --presets 1,2,3,4,5,6,7,8,9,hybrid-6,lstm,gru,lstm-att,gru-att \
     --out "$OUT/enwik5.md" --plot "$OUT/enwik5.png" > /dev/null || true  # a failed row is in the table
-  # the speed target (10 KB/s both ways) as the median of 5 runs of the default
+  # the default's speed as the median of 5 runs
   bench "$CORPUS/enwik/enwik5" --codecs rnnzip --repeat 5 --out "$OUT/enwik5-speed.md" > /dev/null || true
 fi
 if [[ $what == seed || $what == all ]]; then
@@ -33,6 +33,19 @@ if [[ $what == corpus || $what == all ]]; then
   bench "${files[@]}" --codecs rnnzip,gzip,bzip2,xz,zstd,brotli,ppmd6,ppmd8 \
     --out "$OUT/corpus.md" --plot "$OUT/corpus.png" > /dev/null || true
   "$PY" benchmarks/summarize.py "$OUT/corpus.md" > "$OUT/corpus-summary.md"
+fi
+if [[ $what == other || $what == all ]]; then
+  # the corpus files that are not text: the default must not do worse on them than rnnzip 0.1
+  files=("$CORPUS/canterbury/kennedy.xls" "$CORPUS/canterbury/ptt5" "$CORPUS/canterbury/sum" "$CORPUS/calgary/geo"
+         "$CORPUS/calgary/obj1" "$CORPUS/calgary/obj2" "$CORPUS/misc/twitter.json")
+  bench "${files[@]}" --codecs rnnzip,xz,ppmd8 --out "$OUT/other.md" > /dev/null || true
+fi
+if [[ $what == text5mb || $what == all ]]; then
+  # 5 MB of corpus text: one frame (the default) against 1 MiB frames
+  cat "$CORPUS"/enwik/enwik6 "$CORPUS"/canterbury/{alice29,asyoulik,lcet10,plrabn12}.txt \
+    "$CORPUS"/calgary/{book1,book2,news,paper1,paper2,paper3,paper4,paper5,paper6,bib} \
+    "$CORPUS"/ru/dostoevsky_selo_stepanchikovo.txt > /tmp/rnnzip-text5mb
+  bench /tmp/rnnzip-text5mb --codecs rnnzip,xz,ppmd8 --presets 6@1 --out "$OUT/text5mb.md" > /dev/null || true
 fi
 if [[ $what == parallel || $what == all ]]; then
   # issue 5: process-tree memory and -T1 vs -T2 (inputs built from the corpus text files)

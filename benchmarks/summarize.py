@@ -1,46 +1,76 @@
-"""Summarise a `rnnzip bench` Markdown table against PPMd o8, bzip2 and xz (one row per file).
+"""Summarise a `rnnzip bench` Markdown table, one row per file: rnnzip against rnnzip 0.1 (format
+3, its committed summary), lpaq1 -9 and paq8px -8 (measured in ../shared/corpus/BASELINES.md),
+PPMd o8 and xz -9e.
 
-Usage: python benchmarks/summarize.py benchmarks/results/corpus.md > benchmarks/results/corpus-summary.md
+Usage: python benchmarks/summarize.py benchmarks/results/corpus.md [BASELINES.md] > corpus-summary.md
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+PREVIOUS = HERE / "results" / "corpus-summary-0.1.md"  # rnnzip 0.1 (format 3), column "rnnzip"
+BASELINES = HERE.parents[1] / "shared" / "corpus" / "BASELINES.md"
 
 
-def main(path: str) -> None:
+def _rows(path: Path) -> list[list[str]]:
+    return [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in path.read_text().splitlines()
+        if line.startswith("| ") and not line.startswith(("| file", "| **"))
+    ]
+
+
+def _number(cell: str) -> int | None:
+    head = cell.split("/")[0].replace(",", "").strip()
+    return int(head) if head.isdigit() else None
+
+
+def main(table_path: str, baselines_path: str = str(BASELINES)) -> None:
     table: dict[str, dict[str, list[str]]] = {}
-    with open(path) as f:
-        for line in f:
-            if line.startswith("| ") and not line.startswith("| file"):
-                cells = [c.strip() for c in line.strip().strip("|").split("|")]
-                table.setdefault(cells[0], {})[cells[1]] = cells
+    for cells in _rows(Path(table_path)):
+        table.setdefault(cells[0], {})[cells[1]] = cells
+    previous = {cells[0]: _number(cells[2]) for cells in _rows(PREVIOUS)}
+    context_mixers = {}  # file name -> (lpaq1 -9, paq8px -8)
+    for cells in _rows(Path(baselines_path)):
+        if len(cells) == 4:  # the context-mixing table: file, size, lpaq1, paq8px
+            context_mixers[cells[0].split("/")[-1]] = (_number(cells[2]), _number(cells[3]))
 
-    def size(cells: list[str]) -> int:
-        return int(cells[3].replace(",", ""))
+    def pct(a: int, b: int | None) -> str:
+        return f"{100 * (a / b - 1):+.1f}%" if b else "-"
+
+    def cell(n: int | None) -> str:
+        return f"{n:,}" if n else "-"
 
     print(
-        "| file | size | rnnzip | bpb | PPMd o8 | bzip2 -9 | xz -9e | rnnzip vs PPMd o8 "
-        "| rnnzip KB/s (c / d) | peak MB |"
+        "| file | size | rnnzip | bpb | rnnzip 0.1 | lpaq1 -9 | paq8px -8 | PPMd o8 | xz -9e "
+        "| vs 0.1 | vs lpaq1 | vs paq8px | rnnzip KB/s (c / d) | peak MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    totals = dict.fromkeys(["original", "rnnzip", "PPMd o8", "bzip2 -9", "xz -9e"], 0)
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    totals = dict.fromkeys(["original", "rnnzip", "0.1", "lpaq1", "paq8px"], 0)
     for name, rows in table.items():
-        r, p = rows["rnnzip"], rows["PPMd o8"]
-        totals["original"] += int(r[2].replace(",", ""))
-        for codec in ("rnnzip", "PPMd o8", "bzip2 -9", "xz -9e"):
-            totals[codec] += size(rows[codec])
+        r = rows["rnnzip"]
+        size, original = _number(r[3]) or 0, _number(r[2]) or 0
+        old, (lpaq, paq) = previous.get(name), context_mixers.get(name, (None, None))
+        totals["original"] += original
+        totals["rnnzip"] += size
+        totals["0.1"] += old or 0
+        totals["lpaq1"] += lpaq or 0
+        totals["paq8px"] += paq or 0
         print(
-            f"| {name} | {r[2]} | {r[3]} | {r[5]} | {p[3]} | {rows['bzip2 -9'][3]} | {rows['xz -9e'][3]} | "
-            f"{100 * (size(r) / size(p) - 1):+.1f}% | {r[8]} / {r[9]} | {r[12]} |"
+            f"| {name} | {r[2]} | {r[3]} | {r[5]} | {cell(old)} | {cell(lpaq)} | {cell(paq)} | "
+            f"{rows['PPMd o8'][3]} | {rows['xz -9e'][3]} | {pct(size, old)} | {pct(size, lpaq)} | "
+            f"{pct(size, paq)} | {r[8]} / {r[9]} | {r[12]} |"
         )
     bpb = 8 * totals["rnnzip"] / totals["original"]
     print(
-        f"| **total** | {totals['original']:,} | {totals['rnnzip']:,} | {bpb:.3f} | {totals['PPMd o8']:,} | "
-        f"{totals['bzip2 -9']:,} | {totals['xz -9e']:,} | "
-        f"{100 * (totals['rnnzip'] / totals['PPMd o8'] - 1):+.1f}% | | |"
+        f"| **total** | {totals['original']:,} | {totals['rnnzip']:,} | {bpb:.3f} | {totals['0.1']:,} | "
+        f"{totals['lpaq1']:,} | {totals['paq8px']:,} | | | {pct(totals['rnnzip'], totals['0.1'])} | "
+        f"{pct(totals['rnnzip'], totals['lpaq1'])} | {pct(totals['rnnzip'], totals['paq8px'])} | | |"
     )
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

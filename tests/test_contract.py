@@ -7,6 +7,7 @@ import io
 import math
 import subprocess
 import sys
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from rnnzip.contract import NETWORK_BY_ID, NETWORKS, PRESET_BY_ID, ModelConfig, parameters, preset_id, validate
 from rnnzip.errors import BadRnnzipFile, RnnzipError
-from rnnzip.format import MODEL, Environment, FrameHeader, pack_header, read_header
+from rnnzip.format import MODEL, Environment, FrameHeader, pack_header, read_frame, read_header
 
 # A frozen copy of every preset, written out in full. A preset id in a file means exactly these
 # values: if a default, a base config or a preset changes, this test fails. Never edit a row:
@@ -115,18 +116,20 @@ def configs(draw) -> ModelConfig:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(configs(), st.integers(1, 1 << 30), st.integers(0, 2**32 - 1), st.integers(0, (1 << 30) + 64))
+@given(configs(), st.integers(1, 1 << 30), st.integers(0, 2**32 - 1), st.binary(max_size=40))
 def test_every_parameter_round_trips_through_a_real_header(cfg: ModelConfig, length: int, crc: int,
-                                                           payload: int) -> None:  # fmt: skip
-    header = FrameHeader(MODEL, length, crc, cfg, ENV if NETWORKS[cfg.network].directions else None, payload)
-    packed = pack_header(header)
-    stream = io.BytesIO(packed + b"payload")
-    assert read_header(stream) == header
-    assert stream.read() == b"payload"  # the header ends where pack_header ended it
+                                                           payload: bytes) -> None:  # fmt: skip
+    env = ENV if NETWORKS[cfg.network].directions else None
+    header = FrameHeader(MODEL, length, crc, cfg, env, len(payload))
+    stream = io.BytesIO(pack_header(header, payload) + payload + b"next")
+    assert read_frame(stream) == (header, payload)
+    assert stream.read() == b"next"  # the frame ends where its header says
 
 
-def _forge(cfg: ModelConfig) -> bytes:
-    return pack_header(FrameHeader(MODEL, 100, 0, cfg, ENV if NETWORKS[cfg.network].directions else None, 10))
+def _forge(cfg: ModelConfig, payload: bytes = b"0123456789") -> bytes:
+    """A frame of cfg, with a valid check, whatever cfg's fields hold."""
+    env = ENV if NETWORKS[cfg.network].directions else None
+    return pack_header(FrameHeader(MODEL, 100, 0, cfg, env, len(payload)), payload) + payload
 
 
 def _outside(param, kind: str) -> list[float]:
@@ -150,14 +153,14 @@ def test_out_of_range_fields_are_refused(name: str) -> None:
 
 
 def test_forged_network_and_preset_ids_are_refused() -> None:
-    packed = bytearray(_forge(replace(PRESET_BY_ID[10], seed=99, batch_size=4)))
+    payload = b"0123456789"
+    packed = bytearray(_forge(replace(PRESET_BY_ID[10], seed=99, batch_size=4), payload))
     unused = next(i for i in range(256) if i not in NETWORK_BY_ID)
     start = packed.index(bytes([0, NETWORKS["lstm"].id]))  # preset id 0, then the network id
     packed[start + 1] = unused
-    body = bytes(packed[:-2])
-    import zlib
-
-    forged = body + (zlib.crc32(body) & 0xFFFF).to_bytes(2, "little")
+    header = bytes(packed[: -len(payload) - 2])
+    check = zlib.crc32(payload, zlib.crc32(header)) & 0xFFFF
+    forged = header + check.to_bytes(2, "little") + payload
     with pytest.raises(BadRnnzipFile, match=f"unknown network id {unused}"):
         read_header(io.BytesIO(forged))
 
@@ -185,7 +188,7 @@ print("LOADED", sorted(m for m in ("torch", "numba") if m in sys.modules), file=
 
 LIGHT_COMMANDS = [
     ["--version"], ["-h"], ["-l", "{golden}"], ["-l", "{bitwise}"], ["-d", "-c", "{corrupt}"], ["-d", "{missing}"],
-    ["-t", "{golden_stored}"], ["-1", "--hidden-size", "0"],
+    ["-t", "{golden_stored}"], ["-1", "--hidden-size", "0"], ["-t", "{corrupt_payload}"],
 ]  # fmt: skip
 
 
@@ -198,8 +201,13 @@ def test_start_up_without_torch_or_numba(argv: list[str], tmp_path: Path) -> Non
     packed = bytearray((data / "hybrid-1.rnz").read_bytes())
     packed[12] ^= 0xFF  # inside the header: caught by the header check
     corrupt.write_bytes(bytes(packed))
+    corrupt_payload = tmp_path / "corrupt-payload.rnz"  # refused by the frame check, before any model
+    packed = bytearray((data / "bitwise-lstm.rnz").read_bytes())
+    packed[-5] ^= 0x01
+    corrupt_payload.write_bytes(bytes(packed))
     paths = {"golden": data / "hybrid-1.rnz", "golden_stored": data / "stored.rnz", "corrupt": corrupt,
-             "missing": tmp_path / "missing.rnz", "bitwise": data / "bitwise.rnz"}  # fmt: skip
+             "missing": tmp_path / "missing.rnz", "bitwise": data / "bitwise.rnz",
+             "corrupt_payload": corrupt_payload}  # fmt: skip
     args = [a.format(**paths) for a in argv]
     result = subprocess.run([sys.executable, "-c", LOADED, *args], capture_output=True, text=True)
     assert "Traceback" not in result.stderr

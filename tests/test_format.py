@@ -111,25 +111,39 @@ def test_older_versions_are_refused_clearly(version: int) -> None:
         rnnzip.decompress((DATA / f"v{version}-tiny-hybrid.rnz").read_bytes())
 
 
-def test_corrupt_header_field_is_caught_by_header_checksum() -> None:
+def test_corrupt_header_field_is_caught_by_the_frame_check() -> None:
     packed = bytearray(model_frame())
     packed[7] ^= 0x40  # inside the length field
-    with pytest.raises(BadRnnzipFile, match="header"):
+    with pytest.raises(BadRnnzipFile, match="checksum mismatch"):
         rnnzip.decompress(bytes(packed))
 
 
-def test_corrupt_payload_is_caught_by_checksum() -> None:
+def test_corrupt_payload_is_refused_before_decoding() -> None:
     packed = bytearray(model_frame())
     packed[-9] ^= 0x01
-    with pytest.raises(BadRnnzipFile, match="corrupt"):
+    with pytest.raises(BadRnnzipFile, match="corrupt frame \\(checksum mismatch\\)"):
         rnnzip.decompress(bytes(packed))
+
+
+def test_format_3_corruption_is_caught_by_its_header_check_or_the_coder() -> None:
+    """Version 3 checked the header alone: a corrupt payload fails in the range decoder (an
+    error of the coder, turned into BadRnnzipFile) or at the data's CRC-32."""
+    packed = bytearray((DATA / "v3-level-1.rnz").read_bytes())
+    packed[10] ^= 0x01
+    with pytest.raises(BadRnnzipFile, match="corrupt header"):
+        rnnzip.decompress(bytes(packed))
+    for offset in range(-60, -1, 7):
+        damaged = bytearray((DATA / "v3-level-1.rnz").read_bytes())
+        damaged[offset] ^= 0x04
+        with pytest.raises(BadRnnzipFile, match="corrupt"):
+            rnnzip.decompress(bytes(damaged))
 
 
 def _reheader(packed: bytes, **changes) -> bytes:
     """Rewrite a frame's header with changed fields and a valid header checksum."""
     header = header_of(packed)
     payload = packed[len(packed) - header.payload_length :]
-    return pack_header(replace(header, **changes)) + payload
+    return pack_header(replace(header, **changes), payload) + payload
 
 
 def test_absurd_parameters_rejected_before_allocation() -> None:
@@ -183,7 +197,8 @@ def _forge_header_byte(packed: bytes, offset_after_crc: int, value: int) -> byte
     """Set one header byte, counted from the first byte after the data CRC, and re-checksum."""
     body = bytearray(packed[: len(packed) - header_of(packed).payload_length - 2])
     body[len(MAGIC) + 2 + len(_uvarint(header_of(packed).length)) + 4 + offset_after_crc] = value
-    return bytes(body) + struct.pack("<H", zlib.crc32(body) & 0xFFFF) + packed[len(body) + 2 :]
+    payload = packed[len(body) + 2 :]
+    return bytes(body) + struct.pack("<H", zlib.crc32(payload, zlib.crc32(body)) & 0xFFFF) + payload
 
 
 def test_unknown_preset_id() -> None:

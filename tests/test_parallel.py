@@ -11,7 +11,7 @@ import pytest
 import rnnzip
 from conftest import TINY_HYBRID, sample
 from rnnzip.cli import main
-from rnnzip.format import read_header
+from rnnzip.format import iter_frames
 
 BLOCK = 600
 ARGS = [
@@ -38,11 +38,7 @@ ARGS = [
 
 def frames(packed: bytes) -> list[int]:
     """The original length of each frame."""
-    stream, lengths = io.BytesIO(packed), []
-    while (header := read_header(stream)) is not None:
-        lengths.append(header.length)
-        stream.seek(header.length if header.method == 0 else header.payload_length, io.SEEK_CUR)
-    return lengths
+    return [header.length for header, _ in iter_frames(io.BytesIO(packed))]
 
 
 @pytest.mark.parametrize("n, expected", [(BLOCK, [BLOCK]), (BLOCK + 1, [BLOCK, 1]), (0, [0]), (3 * BLOCK, [BLOCK] * 3)])

@@ -100,7 +100,9 @@ def _uvarint(value: int) -> bytes:
             return bytes(out)
 
 
-def pack_header(h: FrameHeader) -> bytes:
+def pack_header(h: FrameHeader, body: bytes = b"") -> bytes:
+    """The header of a frame whose body (stored data or payload) is `body`: its check covers
+    the header and, since version 4, the body."""
     out = bytearray(MAGIC)
     method = _MODEL_WITHOUT_ENVIRONMENT if h.method == MODEL and h.environment is None else h.method
     out += bytes([VERSION, method]) + _uvarint(h.length) + struct.pack("<I", h.crc32)
@@ -118,17 +120,17 @@ def pack_header(h: FrameHeader) -> bytes:
             assert 1 <= env.threads <= MAX_THREADS and env.device == device_of(env.capability)
             out += _ENV.pack(*env.torch_version, CAPABILITIES.index(env.capability) | env.threads - 1 << 4, env.probe)
         out += _uvarint(h.payload_length)
-    out += _header_check(out)
-    return bytes(out)
+    return bytes(out + _frame_check(out, body))
 
 
-def _header_check(header: bytes | bytearray) -> bytes:
-    """The low 16 bits of the header's CRC-32, as gzip's header CRC."""
-    return struct.pack("<H", zlib.crc32(header) & 0xFFFF)
+def _frame_check(header: bytes | bytearray, body: bytes = b"") -> bytes:
+    """The low 16 bits of the CRC-32 of the header (as gzip's header CRC) and of the body: so a
+    corrupt payload is refused before any model is built, whatever the frame's size."""
+    return struct.pack("<H", zlib.crc32(body, zlib.crc32(header)) & 0xFFFF)
 
 
 class _HeaderReader:
-    """Reads header fields from a stream, keeping the bytes for the header checksum."""
+    """Reads header fields from a stream, keeping the bytes for the frame check."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream, self.seen = stream, bytearray()
@@ -152,8 +154,39 @@ class _HeaderReader:
                 return value
 
 
-def read_header(stream: BinaryIO) -> FrameHeader | None:
-    """Parse the next frame header; None at a clean end of input."""
+@dataclass(frozen=True)
+class _Fields:
+    """A frame header as read, before it is checked and interpreted."""
+
+    version: int
+    method: int
+    length: int
+    crc: int
+    pid: int = 0
+    config_block: bytes = b""
+    batch: int = 0
+    env_fields: tuple[int, ...] | None = None
+    payload_length: int = 0
+    seen: bytes = b""  # the header's bytes before its check
+    check: bytes = b""
+
+    @property
+    def body_length(self) -> int:
+        return self.length if self.method == STORED else self.payload_length
+
+    @property
+    def size(self) -> int:
+        """Bytes of the whole frame: header, check and body."""
+        return len(self.seen) + len(self.check) + self.body_length
+
+    def verify(self, body: bytes | None) -> None:
+        """Version 3 checks the header alone (body None), later versions header and body."""
+        if (self.version == 3) == (body is None) and self.check != _frame_check(self.seen, body or b""):
+            raise BadRnnzipFile("corrupt frame (checksum mismatch)" if body else "corrupt header (checksum mismatch)")
+
+
+def _read_fields(stream: BinaryIO) -> _Fields | None:
+    """Read the next header's fields; None at a clean end of input."""
     r = _HeaderReader(stream)
     first = stream.read(len(MAGIC))
     if not first:
@@ -170,53 +203,71 @@ def read_header(stream: BinaryIO) -> FrameHeader | None:
     length = r.uvarint(MAX_FRAME_LENGTH, "frame length")
     (crc,) = struct.unpack("<I", r.take(4))
     if method == STORED:
-        _check_header_crc(r)
-        return FrameHeader(STORED, length, crc)
-    has_environment = method == MODEL
-    if not has_environment and (method != _MODEL_WITHOUT_ENVIRONMENT or version < 4):
+        seen = bytes(r.seen)
+        return _Fields(version, method, length, crc, seen=seen, check=r.take(2))
+    if method not in (MODEL, _MODEL_WITHOUT_ENVIRONMENT) or (method != MODEL and version < 4):
         raise BadRnnzipFile(f"corrupt header: unknown frame method {method}")
     pid = r.take(1)[0]
-    names, block = _BLOCKS[version]
-    config_block = r.take(block.size) if pid == 0 else b""
+    config_block = r.take(_BLOCKS[version][1].size) if pid == 0 else b""
     batch = r.uvarint(1 << 16, "batch size")
-    env_fields = _ENV.unpack(r.take(_ENV.size)) if has_environment else None
+    env_fields = _ENV.unpack(r.take(_ENV.size)) if method == MODEL else None
     payload_length = r.uvarint(MAX_FRAME_LENGTH + 64, "payload length")
-    _check_header_crc(r)  # only now are the fields trusted enough to interpret
+    seen = bytes(r.seen)
+    return _Fields(version, method, length, crc, pid, config_block, batch, env_fields, payload_length, seen, r.take(2))
 
-    if pid == 0:
-        values = block.unpack(config_block)
+
+def _interpret(f: _Fields) -> FrameHeader:
+    """The header that checked fields describe, each field checked against its limits."""
+    if f.method == STORED:
+        return FrameHeader(STORED, f.length, f.crc)
+    if f.pid == 0:
+        names, block = _BLOCKS[f.version]
+        values = block.unpack(f.config_block)
         if values[0] not in NETWORK_BY_ID:
             raise BadRnnzipFile(f"corrupt header: unknown network id {values[0]}")
         fields = _ABSENT | dict(zip(names, values, strict=True)) | {"network": NETWORK_BY_ID[values[0]]}
-        config = ModelConfig(**fields, batch_size=batch)
-    elif pid in PRESET_BY_ID:
-        config = PRESET_BY_ID[pid].with_overrides(batch_size=batch)
+        config = ModelConfig(**fields, batch_size=f.batch)
+    elif f.pid in PRESET_BY_ID:
+        config = PRESET_BY_ID[f.pid].with_overrides(batch_size=f.batch)
     else:
-        raise BadRnnzipFile(f"unknown preset id {pid} (written by a newer rnnzip?)")
-    if any(getattr(config, f.name) != param.off for f, param in parameters() if param.since > version):
-        raise BadRnnzipFile(f"unknown preset id {pid} in a version {version} frame")
+        raise BadRnnzipFile(f"unknown preset id {f.pid} (written by a newer rnnzip?)")
+    if any(getattr(config, fd.name) != param.off for fd, param in parameters() if param.since > f.version):
+        raise BadRnnzipFile(f"unknown preset id {f.pid} in a version {f.version} frame")
     try:
         config = validate(config)
     except RnnzipError as e:
         raise BadRnnzipFile(f"corrupt header: {e}") from None
-    if batch == 0:
+    if f.batch == 0:
         raise BadRnnzipFile("corrupt header: batch size 0")
-    if has_environment != bool(NETWORKS[config.network].directions):
+    if (f.env_fields is not None) != bool(NETWORKS[config.network].directions):
         raise BadRnnzipFile("corrupt header: an environment is recorded exactly when a network runs")
-    if env_fields is None:
-        return FrameHeader(MODEL, length, crc, config, None, payload_length)
-    major, minor, patch, cap_threads, probe = env_fields
+    if f.env_fields is None:
+        return FrameHeader(MODEL, f.length, f.crc, config, None, f.payload_length)
+    major, minor, patch, cap_threads, probe = f.env_fields
     if cap_threads & 0xF >= len(CAPABILITIES):
         raise BadRnnzipFile("corrupt header: unknown CPU capability code")
     capability = CAPABILITIES[cap_threads & 0xF]
     env = Environment((major, minor, patch), capability, device_of(capability), (cap_threads >> 4) + 1, probe)
-    return FrameHeader(MODEL, length, crc, config, env, payload_length)
+    return FrameHeader(MODEL, f.length, f.crc, config, env, f.payload_length)
 
 
-def _check_header_crc(r: _HeaderReader) -> None:
-    expected = _header_check(r.seen)
-    if r.take(len(expected)) != expected:
-        raise BadRnnzipFile("corrupt header (header checksum mismatch)")
+def read_frame(stream: BinaryIO) -> tuple[FrameHeader, bytes] | None:
+    """The next frame's header and body, checked; None at a clean end of input."""
+    fields = _read_fields(stream)
+    if fields is None:
+        return None
+    fields.verify(None)
+    body = stream.read(fields.body_length)
+    if len(body) < fields.body_length:
+        raise EOFError("compressed file ended inside a frame")
+    fields.verify(body)
+    return _interpret(fields), body
+
+
+def read_header(stream: BinaryIO) -> FrameHeader | None:
+    """The next frame's header (its body is read and checked too); None at the end of input."""
+    frame = read_frame(stream)
+    return None if frame is None else frame[0]
 
 
 class FrameSplitter:
@@ -247,18 +298,20 @@ class FrameSplitter:
             self.unused_data = bytes(self._buffer)
             self._buffer.clear()
             return None
-        view = io.BytesIO(bytes(self._buffer[:MAX_HEADER_SIZE]))
         try:
-            header = read_header(view)
+            fields = _read_fields(io.BytesIO(bytes(self._buffer[:MAX_HEADER_SIZE])))
         except EOFError:
             if len(self._buffer) >= MAX_HEADER_SIZE:
                 raise BadRnnzipFile("corrupt header (too long)") from None
             return None  # the header is not complete yet
-        assert header is not None
-        end = view.tell() + header.body_length
+        assert fields is not None
+        fields.verify(None)  # version 3: the header at once
+        end = fields.size
         if len(self._buffer) < end:
             return None
-        body = bytes(self._buffer[view.tell() : end])
+        frame = read_frame(io.BytesIO(bytes(self._buffer[:end])))
+        assert frame is not None
+        header, body = frame
         del self._buffer[:end]
         self.frames += 1
         return header, body

@@ -27,7 +27,7 @@ Progress = Callable[[int], None]
 def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu", progress: Progress | None = None) -> bytes:
     """One frame: the model's coding of `data`, or the data stored when that would be larger."""
     crc = zlib.crc32(data)
-    stored = pack_header(FrameHeader(STORED, len(data), crc)) + data
+    stored = pack_header(FrameHeader(STORED, len(data), crc), data) + data
     if not data:
         return stored
     networked = bool(NETWORKS[cfg.network].directions)
@@ -46,7 +46,7 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu", progress:
     payload = encode(data, header.config, layout, device, progress)
     if payload is None:
         return stored
-    frame = pack_header(replace(header, payload_length=len(payload))) + payload
+    frame = pack_header(replace(header, payload_length=len(payload)), payload) + payload
     return frame if len(frame) < len(stored) else stored
 
 

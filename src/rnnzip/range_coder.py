@@ -17,6 +17,8 @@ from collections.abc import Callable
 import constriction
 import numpy as np
 
+from .errors import BadRnnzipFile
+
 # (the active streams' symbols, known when encoding; their probabilities) -> the coded symbols
 CodeStep = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -72,4 +74,7 @@ class Decoder:
         self._coder = constriction.stream.queue.RangeDecoder(np.frombuffer(padded, ">u4").astype(np.uint32))
 
     def code(self, _unknown: np.ndarray, probs: np.ndarray) -> np.ndarray:
-        return self._coder.decode(_FAMILY, probs).astype(np.int32)
+        try:
+            return self._coder.decode(_FAMILY, probs).astype(np.int32)
+        except AssertionError as e:  # constriction's report of data its model cannot have written
+            raise BadRnnzipFile(f"corrupt payload ({e})") from None

@@ -60,9 +60,11 @@ CLASSICAL: dict[str, Callable[[], Codec]] = {
 
 
 def rnnzip_codec(preset: str, device: str) -> Codec:
-    """`preset`: 'default', a level 1-9, or a preset name (network or seed-*)."""
+    """`preset`: 'default', a level 1-9, or a preset name (network or seed-*), optionally with
+    '@N' for frames of N MiB (e.g. '6@1')."""
     import rnnzip
 
+    preset, _, frame_mib = preset.partition("@")
     if preset == "default":
         kwargs: dict = {}
     elif preset.isdigit():
@@ -70,6 +72,9 @@ def rnnzip_codec(preset: str, device: str) -> Codec:
     else:
         kwargs = {"model": preset}
     label = "rnnzip" + ("" if preset == "default" else f" -{preset}" if preset.isdigit() else f" {preset}")
+    if frame_mib:
+        kwargs["block_size"] = int(frame_mib) << 20
+        label += f" ({frame_mib} MiB frames)"
     return Codec(
         label, lambda d: rnnzip.compress(d, device=device, **kwargs), lambda d: rnnzip.decompress(d, device=device)
     )
