@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo check test bench clean
+.PHONY: demo check test fuzz soak bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,6 +22,14 @@ check: $(STAMP)  ## the gate: lint, format and type checks
 
 test: check  ## the gate, then the test suite (what CI runs)
 	$(PY) -m pytest -q
+
+fuzz: $(STAMP)  ## the fuzz test's long profile, then atheris for MINUTES: make fuzz EXAMPLES=20000 MINUTES=30
+	RNNZIP_FUZZ_EXAMPLES=$${EXAMPLES:-5000} $(PY) -m pytest -q tests/test_fuzz.py
+	$(PY) -m pip install -q atheris && mkdir -p .fuzz-corpus && cp tests/data/*.rnz .fuzz-corpus/ && \
+	  $(PY) tests/fuzz_atheris.py -max_total_time=$$(( $${MINUTES:-5} * 60 )) .fuzz-corpus
+
+soak: $(STAMP)  ## round-trip the whole corpus at levels 1, 6, 9 and every network (--quick: hours -> minutes)
+	$(PY) benchmarks/soak.py --quick | tee benchmarks/results/soak.md
 
 bench: $(STAMP)  ## regenerate the committed benchmark results (long)
 	benchmarks/run.sh

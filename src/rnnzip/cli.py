@@ -6,9 +6,11 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -24,6 +26,14 @@ PROGRESS_THRESHOLD = 256 << 10  # show a progress bar on a terminal above this i
 
 class UserError(Exception):
     """A problem with one file, reported as one line; processing goes on with the next file."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that temporary files are removed and workers stopped."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,9 +136,22 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         parser.error(str(e))
     device = args.device or ("cpu" if args.action == "compress" else "auto")
-    files = args.files or ["-"]
+    previous = signal.signal(signal.SIGTERM, _terminate) if _in_main_thread() else None
+    try:
+        return _process_all(args, config, device)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _process_all(args: argparse.Namespace, config: ModelConfig, device: str) -> int:
+    """Every file in turn; the exit status: 0, 1 if a file failed, 130/143 if interrupted (as gzip)."""
     status = 0
-    for name in files:
+    for name in args.files or ["-"]:
         try:
             _process(name, args, config, device)
         except UserError as e:
@@ -139,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             status = 1
         except KeyboardInterrupt:
             _say(args, "rnnzip: interrupted", error=True)
-            return 130
+            return 128 + signal.SIGINT
+        except Terminated:
+            _say(args, "rnnzip: terminated", error=True)
+            return 128 + signal.SIGTERM
     return status
 
 

@@ -13,9 +13,13 @@ import os
 import queue
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, BinaryIO
 
 from .contract import ModelConfig
+from .errors import RnnzipError
 from .format import iter_frames
 from .frames import Progress, compress_block, decompress_frame
 
@@ -79,29 +83,43 @@ def run_ordered(jobs: Iterator[Job], threads: int, progress: Progress | None) ->
         return
     context = multiprocessing.get_context("spawn")  # never fork a process that runs torch
     updates = context.Queue()
-    pool = context.Pool(threads, initializer=_init_worker, initargs=(updates,))
+    # a process pool whose futures fail (BrokenProcessPool) when a worker dies, where
+    # multiprocessing.Pool would wait forever for the dead worker's frame
+    pool = ProcessPoolExecutor(threads, mp_context=context, initializer=_init_worker, initargs=(updates,))
     try:
-        pending: deque = deque()
+        pending: deque[Future[bytes]] = deque()
         for fn, args in itertools.chain([first, second], jobs):
-            pending.append(pool.apply_async(_in_worker, (fn, *args)))
+            pending.append(pool.submit(_in_worker, fn, *args))
             while len(pending) >= 2 * threads:
                 yield _wait(pending.popleft(), updates, progress)
         while pending:
             yield _wait(pending.popleft(), updates, progress)
-        pool.close()
     except BaseException:
-        pool.terminate()  # a failed frame or Ctrl-C: stop every worker now
+        _stop_workers(pool)  # a failed frame, Ctrl-C or SIGTERM: stop every worker now
         raise
     finally:
-        pool.join()
+        pool.shutdown(wait=True, cancel_futures=True)
         _drain(updates, progress)
 
 
-def _wait(result: Any, updates: Any, progress: Progress | None) -> bytes:
-    while not result.ready():
-        result.wait(0.2)
-        _drain(updates, progress)
-    return result.get()
+def _wait(future: Future[bytes], updates: Any, progress: Progress | None) -> bytes:
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except FutureTimeout:
+            _drain(updates, progress)
+        except BrokenProcessPool:
+            raise RnnzipError("a worker process stopped unexpectedly") from None
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's processes (ProcessPoolExecutor has no public way before 3.14)."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 def _drain(updates: Any, progress: Progress | None) -> None:

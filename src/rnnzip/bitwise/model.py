@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 Progress = Callable[[int], None]
 _INITIAL_WEIGHT = 0  # layer 1: a quarter per input (measured: ...)
 _APM_ROWS = 256 + 3 * 65536  # c0; order 2, order 3, word hashed with c0
+_STEPS_PER_CALL = 1 << 16  # without a network: steps per compiled call (about 0.6 s at level 6)
 _PAYLOAD_SLACK = 64  # an encoder output longer than the block plus this is stored instead
 
 
@@ -111,11 +112,15 @@ def network_counts(probs: np.ndarray) -> np.ndarray:
 def _run(model: BitwiseModel, encoding: bool, data: np.ndarray, out: np.ndarray, layout: Layout,
          network: Predictor | None, progress: Progress | None) -> bool:  # fmt: skip
     """Code the block: in one call without a network, else one step at a time."""
-    if network is None:
-        ok = model.code(encoding, 0, layout.steps, data, out)
-        if ok and progress is not None:
-            progress(layout.length)
-        return ok
+    if network is None:  # in chunks, for progress and so that signals are handled
+        for t in range(0, layout.steps, _STEPS_PER_CALL):
+            end = min(t + _STEPS_PER_CALL, layout.steps)
+            if not model.code(encoding, t, end, data, out):
+                return False
+            if progress is not None:
+                ends = np.minimum(end, layout.length - np.arange(layout.batch) * layout.steps)
+                progress(int(np.maximum(ends - t, 0).sum()))
+        return True
     starts = np.arange(layout.batch) * layout.steps
     for t in range(layout.steps):
         counts = network_counts(network.probabilities().cpu().numpy())
