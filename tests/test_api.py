@@ -9,7 +9,13 @@ import pytest
 import torch
 
 import rnnzip
-from conftest import TINY, sample
+from conftest import TINY, TINY_BITWISE, sample
+
+
+def test_device_auto_codes_on_the_device_it_finds() -> None:
+    data = sample(400)
+    for kwargs in ({**TINY, "model": "lstm"}, {**TINY_BITWISE}, {"level": 1}):
+        assert rnnzip.decompress(rnnzip.compress(data, device="auto", **kwargs)) == data
 
 
 def test_accepts_bytes_like() -> None:

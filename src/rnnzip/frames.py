@@ -37,7 +37,8 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu", progress:
     if networked:
         from .numerics import current_environment, resolve_device
 
-        environment = current_environment(resolve_device(device))
+        device = resolve_device(device)  # "auto" becomes the device the frame records
+        environment = current_environment(device)
     draft = FrameHeader(MODEL, len(data), crc, validate(cfg.with_overrides(batch_size=layout.batch)), environment)
     # Code with the header as the decoder will read it back, so no parameter can differ by a bit.
     header = read_header(io.BytesIO(pack_header(draft)))
