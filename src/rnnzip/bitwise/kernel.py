@@ -29,7 +29,8 @@ SHARED, HASHED = 13, 16  # hashed contexts per byte: SHARED ones, then 3 stream-
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them:
 # orders 2, 3, 4, 6, the word, word pair, orders 5, 7, text, three words, column, gap, classes.
 CONTEXT_PRIORITY = np.array([0, 1, 2, 4, 6, 7, 3, 5, 9, 11, 8, 10, 12], dtype=np.int64)
-DIRECT = 2  # order 0 and order 1, in tables of their own
+DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
+DIRECT_INPUTS = 2
 # stretch(p) of its state; a run (only one bit value seen) by its length; the byte that last
 # followed the context, while it agrees with the bits so far (by how often it repeated). All 0
 # for an unseen context.
@@ -37,19 +38,29 @@ INPUTS_PER_CONTEXT = 3
 MATCH_MIN = 7  # bytes of context the match model looks up (measured: 5, 6, 7 within 0.02%)
 MATCH_MAX = 63
 NETWORK_INPUTS = 3  # stretch(p) of the network's bit probability, and two APM-refined copies
-INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * INPUTS_PER_CONTEXT + 2 + NETWORK_INPUTS + 1  # + match 2, bias 1
+INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + 2 + NETWORK_INPUTS + 1  # + match 2, bias 1
 # Weight sets of mixer layer 1, each row selected by a small context, and their rows: c0; c1 x
 # match length; orders seen x c1's top 3 bits x bpos; c2 x bpos; word length x c0; byte classes
-# x bpos; the network's expected bit and confidence (or the stream) x bpos. Measured (serial,
-# enwik5 / alice29): c0 alone 27,342; + the next three 26,455 / 37,193; + word length and
-# classes 26,024 / 36,619 (with the text contexts).
-SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72], dtype=np.int64)
+# x bpos; the network's expected bit and confidence (or the stream) x bpos; the byte above x
+# bpos. Measured (serial, enwik5 / alice29): c0 alone 27,342; + the next three 26,455 / 37,193;
+# + word length and classes 26,024 / 36,619 (with the text contexts). The byte above: 5 test
+# files (enwik5, alice29, progc, 200 KB of the Russian novel, book1) 302,709 -> 302,244 bytes;
+# also tried there: c1 with bpos > 5 and a partial byte of one bit value 302,664, orders seen x
+# (c1 == c2) x bpos 302,692.
+SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048], dtype=np.int64)
 SETS = len(SET_ROWS)
 FINAL_ROWS = 16  # layer 2: (match or not) x bpos
-# Layer 1's learning rate falls from START to END (in 16ths), halfway after HALF bytes.
-# Measured on enwik5, alice29, progc, 200 KB of the Russian novel and book1 (total bytes):
-# constant 8: 305,000 or so; 384/64/16384 304,646; 768/16/8192 304,434; 1024/24/4096 304,463.
-LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 768, 16, 8192
+# Each row of layer 1 learns at a rate of its own (in 16ths), falling from START to END, halfway
+# after HALF updates of that row: a rarely selected row learns fast, a busy one settles.
+# Measured on the 5 test files (total bytes): one rate for all rows by bytes coded, 768 to 16
+# halfway at 8192 bytes, 302,208; per row 768/16/64 301,389; 1536/16/32 301,357; 1536/16/48
+# 301,283; 1536/20/40 301,291; 3072/16/24 301,592; 768/16/16 302,262. (Also tried: steps
+# normalised by the inputs' energy, NLMS, 302,061; a row's first weights copied from the c0
+# set's row, 301,389.)
+LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 1536, 16, 48
+# A set's weights learn only from errors above this (of 4096): 302,244 -> 302,208 bytes on the 5
+# test files, and faster (40: 302,261)
+SKIP_ERROR = 17
 FINAL_LEARNING_RATE = 1  # layer 2 (x err >> 14); measured: 0 +0.5%, 2 +0.05%, 0.5 +0.1%
 STATE_MAP_LIMIT = 1023  # a state map's count limit: its rate falls to 1/(limit + 1.5); 255: +0.06%
 # An APM cell moves 1/(count + 9.5) of the error, the count stopping at APM_LIMIT. Measured
@@ -163,13 +174,13 @@ def _update_apm(table, i, y, reciprocal):  # pragma: no cover
 def code_steps(
     encode, t_start, t_end, batch, steps, length, data, out, coder, shared,
     table, runs, mask, order0, order1, state_maps, run_maps, match_table, match_map, stream,
-    weights, final_weights, apms, network_counts, network_map, use_network, tables,
+    weights, row_counts, final_weights, apms, network_counts, network_map, use_network, tables,
 ):  # pragma: no cover (compiled)  # fmt: skip
     """Code steps [t_start, t_end) of all active streams; returns False when the encoder's
     output would exceed `out` (then the caller stores the block instead).
 
     data: (length,) uint8, the block (stream b holds [b*steps, (b+1)*steps)): read when
-    encoding, written when decoding. coder: [low, high, x, position in out, bytes coded].
+    encoding, written when decoding. coder: [low, high, x, position in out].
     stream: (B, 13) int64 per-stream state (new_streams): history of 7 bytes, word hash,
     previous word hash, column, match pointer, match length, start of the line, start of the
     previous line, the word before, the last letters and digits, the gap since the last word,
@@ -186,9 +197,9 @@ def code_steps(
     dots = np.zeros(SETS, dtype=np.int64)
     probs = np.zeros(SETS, dtype=np.int64)
     rows = np.zeros(SETS, dtype=np.int64)
-    set_base = np.zeros(SETS, dtype=np.int64)
+    set_rows = np.zeros(SETS, dtype=np.int64)  # each set's first row
     for k in range(1, SETS):
-        set_base[k] = set_base[k - 1] + SET_ROWS[k - 1] * INPUTS
+        set_rows[k] = set_rows[k - 1] + SET_ROWS[k - 1]
     # the contexts in use: the first `shared` of CONTEXT_PRIORITY, and the stream-local ones
     # when there are streams; the mixer reads only their inputs and the others
     used = np.empty(HASHED, dtype=np.int64)
@@ -200,11 +211,12 @@ def code_steps(
         for i in range(SHARED, HASHED):
             used[hashed] = i
             hashed += 1
-    # the mixer's inputs, contiguous: the contexts in use, then the others
-    n_inputs = INPUTS - (HASHED - hashed) * INPUTS_PER_CONTEXT
+    # the mixer's inputs, contiguous: the contexts in use, the direct ones, match, network (when one
+    # runs), bias
+    n_inputs = INPUTS - (HASHED - hashed) * INPUTS_PER_CONTEXT - (0 if use_network else NETWORK_INPUTS)
     cum = network_counts[0]
     net_expected, pn, net_row, net_row2 = 0, 2048, 0, 0
-    low, high, xcode, pos, coded = coder[0], coder[1], coder[2], coder[3], coder[4]
+    low, high, xcode, pos = coder[0], coder[1], coder[2], coder[3]
     limit = out.size - 8
     for t in range(t_start, t_end):
         for b in range(batch):
@@ -266,10 +278,6 @@ def code_steps(
                         best = v
                 net_expected = best + 256
             c0, nib = 1, 1
-            rate = LEARNING_RATE_END + (LEARNING_RATE_START - LEARNING_RATE_END) * LEARNING_RATE_HALF // (
-                LEARNING_RATE_HALF + coded
-            )
-            coded += 1
             byte = np.int64(data[here]) if encode else 0
             for bit in range(8):
                 # --- inputs
@@ -301,7 +309,7 @@ def code_steps(
                 p = state_maps[HASHED + 1, s1] >> 20
                 x[j + 2] = stretch[p]
                 x[j + 3] = (p - 2048) >> 2
-                j += DIRECT * INPUTS_PER_CONTEXT
+                j += DIRECT * DIRECT_INPUTS
                 mrow = -1
                 if expected > 0 and (expected >> (8 - bit)) == c0:
                     ebit = (expected >> (7 - bit)) & 1
@@ -342,10 +350,11 @@ def code_steps(
                 rows[3] = c2 * 8 + bit
                 rows[4] = min(wordlen, 7) * 256 + c0
                 rows[5] = (classes & 255) * 8 + bit
+                rows[7] = (above & 255) * 8 + bit
                 final_row = (1 if mlen > 0 else 0) * 8 + bit
                 dot2 = 0
                 for k in range(SETS):
-                    w0 = set_base[k] + rows[k] * INPUTS
+                    w0 = (set_rows[k] + rows[k]) * INPUTS
                     dot = 0
                     for i in range(n_inputs):
                         dot += weights[w0 + i] * x[i]
@@ -403,10 +412,17 @@ def code_steps(
                 err2 = ((y << 12) - pm) * FINAL_LEARNING_RATE
                 for k in range(SETS):
                     final_weights[final_row * SETS + k] += (dots[k] * err2) >> 14
-                    err = ((y << 12) - probs[k]) * rate
-                    w0 = set_base[k] + rows[k] * INPUTS
-                    for i in range(n_inputs):
-                        weights[w0 + i] += (x[i] * err) >> 18
+                    err = (y << 12) - probs[k]
+                    if err > SKIP_ERROR or err < -SKIP_ERROR:
+                        row = set_rows[k] + rows[k]
+                        n = row_counts[row]
+                        row_counts[row] = n + 1
+                        err *= LEARNING_RATE_END + (LEARNING_RATE_START - LEARNING_RATE_END) * LEARNING_RATE_HALF // (
+                            LEARNING_RATE_HALF + n
+                        )
+                        w0 = row * INPUTS
+                        for i in range(n_inputs):
+                            weights[w0 + i] += (x[i] * err) >> 18
                 _update_apm(apms, i1, y, reciprocal)
                 _update_apm(apms, i2, y, reciprocal)
                 _update_apm(apms, i3, y, reciprocal)
@@ -456,7 +472,7 @@ def code_steps(
             stream[b, 0], stream[b, 1], stream[b, 2], stream[b, 3] = hist, word, word1, column
             stream[b, 4], stream[b, 5], stream[b, 6], stream[b, 7] = mptr, mlen, line, previous_line
             stream[b, 8], stream[b, 9], stream[b, 10], stream[b, 11], stream[b, 12] = word2, text, gap, classes, wordlen
-    coder[0], coder[1], coder[2], coder[3], coder[4] = low, high, xcode, pos, coded
+    coder[0], coder[1], coder[2], coder[3] = low, high, xcode, pos
     return True
 
 

@@ -62,10 +62,11 @@ class BitwiseModel:
         self.streams = kernel.new_streams(batch, steps)
         # layer 1 starts at zero (measured on enwik5: 1/16 per input 27,223 bytes, 1/4 27,342, 0 27,230)
         self.weights = np.zeros(int(SET_ROWS.sum()) * INPUTS, dtype=np.int64)
+        self.row_counts = np.zeros(int(SET_ROWS.sum()), dtype=np.int64)  # updates per row of layer 1
         self.final_weights = np.full(FINAL_ROWS * SETS, (1 << 16) // SETS, dtype=np.int64)
         self.apms = _apm_table(_APM_ROWS)
         self.network_map = _apm_table(256 + 65536)  # by c0; by c1 and c0
-        self.coder = np.array([0, 0xFFFFFFFF, 0, 0, 0], dtype=np.int64)  # low, high, x, position, bytes
+        self.coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)  # low, high, x, position
 
     def code(self, encode: bool, t_start: int, t_end: int, data: np.ndarray, out: np.ndarray,
              network_counts: np.ndarray | None = None) -> bool:  # fmt: skip
@@ -74,8 +75,8 @@ class BitwiseModel:
             kernel.code_steps(
                 encode, t_start, t_end, self.batch, self.steps, self.length, data, out, self.coder,
                 self.contexts, self.table, self.runs, self.mask, self.order0, self.order1, self.state_maps,
-                self.run_maps, self.match_table, self.match_map, self.streams, self.weights, self.final_weights,
-                self.apms, counts, self.network_map, network_counts is not None, kernel.TABLES,
+                self.run_maps, self.match_table, self.match_map, self.streams, self.weights, self.row_counts,
+                self.final_weights, self.apms, counts, self.network_map, network_counts is not None, kernel.TABLES,
             )
         )  # fmt: skip
 
