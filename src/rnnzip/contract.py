@@ -50,6 +50,7 @@ MAX_PARAMETERS = 60_000_000  # network weights; the seed-lstm-att preset has abo
 MAX_TABLE_BYTES = 1 << 30  # the hybrid's context-count table
 MAX_THREADS = 16  # intra-op threads a frame may record
 EXACT_CONTEXT_ORDERS = 2  # context orders with exact (unhashed) rows of their own
+CM_SHARED_CONTEXTS = 21  # the bitwise engine's shared contexts (bitwise/kernel.py lists them)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ class ModelConfig:
         part="bitwise",
     )
     cm_contexts: int = _param(
-        "bitwise engine: shared contexts used, the most useful first (0 with the byte-level engine)", "B", 4, 13,
+        "bitwise engine: shared contexts used, the most useful first (0 with the byte-level engine)", "B", 4,
+        CM_SHARED_CONTEXTS,
         off=0, since=4, part="bitwise",
     )  # fmt: skip
 
@@ -216,15 +218,15 @@ _SEED = ModelConfig(
 )  # fmt: skip
 # The bitwise context-mixing engine alone (all its contexts, a 128 MiB table), and with the LSTM
 # as one of its inputs.
-_CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=13)
-_CM_LSTM = replace(_LSTM, hidden_size=192, cm_bits=27, cm_contexts=13)
+_CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
+_CM_LSTM = replace(_LSTM, hidden_size=192, cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
     # levels: the bitwise engine alone with more contexts and larger tables (1-6), then with the
     # network as one of its inputs (7-9: 4-6 times slower; see README for what it adds)
-    31: ("level-1", replace(_CM, cm_bits=24, cm_contexts=6)),
-    32: ("level-2", replace(_CM, cm_bits=24, cm_contexts=9)),
+    31: ("level-1", replace(_CM, cm_bits=24, cm_contexts=7)),
+    32: ("level-2", replace(_CM, cm_bits=24, cm_contexts=12)),
     33: ("level-3", replace(_CM, cm_bits=24)),
     34: ("level-4", replace(_CM, cm_bits=25)),
     35: ("level-5", replace(_CM, cm_bits=26)),

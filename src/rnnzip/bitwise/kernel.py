@@ -18,17 +18,30 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..contract import CM_SHARED_CONTEXTS
 from .tables import NEXT_STATE, SQUASH, STATE_COUNTS, STATE_PRIOR, STRETCH
 
 # --- contexts (the ids are part of the format: they seed the hashes)
-SHARED, HASHED = 13, 16  # hashed contexts per byte: SHARED ones, then 3 stream-local ones, in this order:
-# orders 2, 3, 4, 5, 6, 7; the word; word and previous word; column and byte above; the last
-# letters and digits; the gap since the last word and it; the last three words; classes of the
-# last bytes; then stream-local order 2, order 3, word (the stream index hashed in: B streams
-# interleave)
-# The order in which a configuration with fewer shared contexts (cm_contexts) takes them:
-# orders 2, 3, 4, 6, the word, word pair, orders 5, 7, text, three words, column, gap, classes.
-CONTEXT_PRIORITY = np.array([0, 1, 2, 4, 6, 7, 3, 5, 9, 11, 8, 10, 12], dtype=np.int64)
+SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 stream-local ones, in this order:
+# 0-5 orders 2, 3, 4, 5, 6, 7; 6 the word; 7 word and previous word; 8 column and byte above;
+# 9 the last letters and digits; 10 the gap since the last word and it; 11 the last three words;
+# 12 classes of the last bytes; 13 column; 14 the word and the one before the previous; 15
+# column and classes; 16 column, the previous line's length and whether c1 is a space; 17
+# classes and order 2; 18 order 10; 19 word length and order 2; 20 the gap before the word, the
+# word before it and c1; then stream-local order 2, order 3, word (the stream index hashed in:
+# B streams interleave).
+# Measured as additions to contexts 0-12 (5 test files: enwik5, alice29, progc, 200 KB of the
+# Russian novel, book1; total bytes 301,578 before): column 299,599 (alice29 and book1 -0.9%),
+# then word and the one before the previous 299,125, column and classes 298,640, column and
+# the previous line's length 298,436, classes and order 2 298,270, order 10 298,035 (order 14
+# 298,174 instead), word length and order 2 with the gap, word before it and c1 297,742 (the
+# Russian text -0.3%). Tried and left out (each under 0.05%): the word with c2, with the
+# line's first byte, with the gap before it; the last two words; sparse c2c3, c3c4, c2c4
+# masks; the match's expected byte; order 3 with the column; the byte above with order 2;
+# UTF-8 code-point orders 3 and 4 (skipping lead bytes; worse).
+HASHED = SHARED + 3
+# The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
+CONTEXT_PRIORITY = np.array([0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 15, 16, 17, 18, 19, 20], dtype=np.int64)
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
 DIRECT_INPUTS = 2
 # stretch(p) of its state; a run (only one bit value seen) by its length; the byte that last
@@ -75,7 +88,7 @@ _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
 # contexts with a run input: orders 3-7, the word contexts, text (measured: with orders 2 and the column and
 # class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
-_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0])
+_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0])
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
@@ -181,10 +194,10 @@ def code_steps(
 
     data: (length,) uint8, the block (stream b holds [b*steps, (b+1)*steps)): read when
     encoding, written when decoding. coder: [low, high, x, position in out].
-    stream: (B, 13) int64 per-stream state (new_streams): history of 7 bytes, word hash,
+    stream: (B, 14) int64 per-stream state (new_streams): history of 7 bytes, word hash,
     previous word hash, column, match pointer, match length, start of the line, start of the
     previous line, the word before, the last letters and digits, the gap since the last word,
-    byte classes, word length."""
+    byte classes, word length, the gap before the current word."""
     next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class = tables
     x = np.zeros(INPUTS, dtype=np.int64)
     slots = np.zeros(HASHED, dtype=np.int64)
@@ -226,6 +239,7 @@ def code_steps(
             hist, word, word1, column = stream[b, 0], stream[b, 1], stream[b, 2], stream[b, 3]
             mptr, mlen = stream[b, 4], stream[b, 5]
             word2, text, gap, classes, wordlen = stream[b, 8], stream[b, 9], stream[b, 10], stream[b, 11], stream[b, 12]
+            gap0 = stream[b, 13]
             c1, c2 = hist & 255, (hist >> 8) & 255
             # the match model: the byte that followed the last occurrence of the last 6 bytes
             # (looked up when no match runs), then this occurrence takes their table slot
@@ -261,6 +275,18 @@ def code_steps(
             contexts[10] = _hash(gap * 65536 + word1, 15)
             contexts[11] = _hash(_hash(word, word1) * 65536 + word2, 16)
             contexts[12] = _hash(classes * 256 + c1, 17)
+            contexts[13] = _hash(min(column, 255) * 256 + c1, 18)
+            contexts[14] = _hash(_hash(word, c1) * 65536 + word2, 19)
+            contexts[15] = _hash(min(column, 255) * 256 + (classes & 255), 20)
+            previous_length = min(line - previous_line, 255) if previous_line >= 0 else 0
+            contexts[16] = _hash(min(column, 255) * 65536 + previous_length * 2 + (c1 == 32), 21)
+            contexts[17] = _hash((classes & 0xFFF) * 65536 + (hist & 0xFFFF), 22)
+            older = 0  # the three bytes before the history, within this stream
+            if t >= 10:
+                older = np.int64(data[here - 8]) | np.int64(data[here - 9]) << 8 | np.int64(data[here - 10]) << 16
+            contexts[18] = _hash(_hash(hist, older), 23)
+            contexts[19] = _hash(min(wordlen, 15) * 65536 + (hist & 0xFFFF), 24)
+            contexts[20] = _hash(_hash(gap0, word1) * 256 + c1, 25)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
@@ -454,6 +480,8 @@ def code_steps(
             hist = ((hist << 8) | byte) & 0xFFFFFFFFFFFFFF
             letter = word_letter[byte]
             if letter:
+                if wordlen == 0:
+                    gap0 = gap
                 word = _hash(word, letter)
                 wordlen += 1
                 gap = 0
@@ -472,6 +500,7 @@ def code_steps(
             stream[b, 0], stream[b, 1], stream[b, 2], stream[b, 3] = hist, word, word1, column
             stream[b, 4], stream[b, 5], stream[b, 6], stream[b, 7] = mptr, mlen, line, previous_line
             stream[b, 8], stream[b, 9], stream[b, 10], stream[b, 11], stream[b, 12] = word2, text, gap, classes, wordlen
+            stream[b, 13] = gap0
     coder[0], coder[1], coder[2], coder[3] = low, high, xcode, pos
     return True
 
@@ -493,7 +522,7 @@ def initial_state_maps(count: int) -> np.ndarray:
 
 def new_streams(batch: int, steps: int) -> np.ndarray:
     """The per-stream state code_steps starts from."""
-    state = np.zeros((batch, 13), dtype=np.int64)
+    state = np.zeros((batch, 14), dtype=np.int64)
     state[:, 6] = np.arange(batch) * steps  # the first line starts at the stream's start
     state[:, 7] = -1  # no previous line
     return state
