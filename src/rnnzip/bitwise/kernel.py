@@ -65,12 +65,13 @@ SETS = len(SET_ROWS)
 FINAL_ROWS = 16  # layer 2: (match or not) x bpos
 # Each row of layer 1 learns at a rate of its own (in 16ths), falling from START to END, halfway
 # after HALF updates of that row: a rarely selected row learns fast, a busy one settles.
-# Measured on the 5 test files (total bytes): one rate for all rows by bytes coded, 768 to 16
-# halfway at 8192 bytes, 302,208; per row 768/16/64 301,389; 1536/16/32 301,357; 1536/16/48
-# 301,283; 1536/20/40 301,291; 3072/16/24 301,592; 768/16/16 302,262. (Also tried: steps
-# normalised by the inputs' energy, NLMS, 302,061; a row's first weights copied from the c0
-# set's row, 301,389.)
-LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 1536, 16, 48
+# Measured on the 5 test files (total bytes; 13 contexts): one rate for all rows by bytes coded,
+# 768 to 16 halfway at 8192 bytes, 302,208; per row 768/16/64 301,389; 1536/16/32 301,357;
+# 1536/16/48 301,283; 1536/20/40 301,291; 3072/16/24 301,592; 768/16/16 302,262. (Also tried:
+# steps normalised by the inputs' energy, NLMS, 302,061; a row's first weights copied from the
+# c0 set's row, 301,389.) With 21 contexts: 1536/16/48 297,459; 1024/16/64 297,276; 1536/12/48
+# 298,065 (with 19).
+LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 1024, 16, 64
 # A set's weights learn only from errors above this (of 4096): 302,244 -> 302,208 bytes on the 5
 # test files, and faster (40: 302,261)
 SKIP_ERROR = 17
