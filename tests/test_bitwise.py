@@ -25,6 +25,15 @@ def test_squash_and_stretch_are_monotone_inverses() -> None:
     assert np.abs(SQUASH[STRETCH[p] + 2047] - p).max() <= 40  # inverse within the table's steps
 
 
+def test_context_tables_describe_every_context() -> None:
+    from rnnzip.bitwise import kernel
+    from rnnzip.contract import CM_SHARED_CONTEXTS
+
+    assert kernel.SHARED == CM_SHARED_CONTEXTS
+    assert sorted(kernel.CONTEXT_PRIORITY) == list(range(kernel.SHARED))  # each shared context once
+    assert len(kernel._RUNS) == kernel.HASHED
+
+
 def test_bit_histories_count_what_they_saw() -> None:
     used = STATE_COUNTS.sum(axis=1) > 0
     states = int(used.sum()) + 1  # with state 0, the empty slot

@@ -50,7 +50,8 @@ MAX_PARAMETERS = 60_000_000  # network weights; the seed-lstm-att preset has abo
 MAX_TABLE_BYTES = 1 << 30  # the hybrid's context-count table
 MAX_THREADS = 16  # intra-op threads a frame may record
 EXACT_CONTEXT_ORDERS = 2  # context orders with exact (unhashed) rows of their own
-CM_SHARED_CONTEXTS = 21  # the bitwise engine's shared contexts (bitwise/kernel.py lists them)
+CM_SHARED_CONTEXTS = 22  # the bitwise engine's shared contexts (bitwise/kernel.py lists them; a change there
+# recompiles it, so numba never runs a cached kernel with another count)
 
 
 @dataclass(frozen=True)
@@ -226,9 +227,9 @@ _TABLE: dict[int, tuple[str, ModelConfig]] = {
     # levels: the bitwise engine alone with more contexts and larger tables (1-6), then with the
     # network as one of its inputs (7-9: 4-6 times slower; see README for what it adds)
     31: ("level-1", replace(_CM, cm_bits=24, cm_contexts=7)),
-    32: ("level-2", replace(_CM, cm_bits=24, cm_contexts=12)),
-    33: ("level-3", replace(_CM, cm_bits=24)),
-    34: ("level-4", replace(_CM, cm_bits=25)),
+    32: ("level-2", replace(_CM, cm_bits=25, cm_contexts=12)),
+    33: ("level-3", replace(_CM, cm_bits=25, cm_contexts=17)),
+    34: ("level-4", replace(_CM, cm_bits=26, cm_contexts=17)),
     35: ("level-5", replace(_CM, cm_bits=26)),
     36: ("level-6", _CM),
     37: ("level-7", _CM_LSTM),

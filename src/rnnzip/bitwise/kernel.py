@@ -28,20 +28,24 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # 12 classes of the last bytes; 13 column; 14 the word and the one before the previous; 15
 # column and classes; 16 column, the previous line's length and whether c1 is a space; 17
 # classes and order 2; 18 order 10; 19 word length and order 2; 20 the gap before the word, the
-# word before it and c1; then stream-local order 2, order 3, word (the stream index hashed in:
-# B streams interleave).
+# word before it and c1; 21 the bracket nesting (depth and last opening bracket) and c1; then
+# stream-local order 2, order 3, word (the stream index hashed in: B streams interleave).
 # Measured as additions to contexts 0-12 (5 test files: enwik5, alice29, progc, 200 KB of the
 # Russian novel, book1; total bytes 301,578 before): column 299,599 (alice29 and book1 -0.9%),
 # then word and the one before the previous 299,125, column and classes 298,640, column and
 # the previous line's length 298,436, classes and order 2 298,270, order 10 298,035 (order 14
 # 298,174 instead), word length and order 2 with the gap, word before it and c1 297,742 (the
-# Russian text -0.3%). Tried and left out (each under 0.05%): the word with c2, with the
-# line's first byte, with the gap before it; the last two words; sparse c2c3, c3c4, c2c4
-# masks; the match's expected byte; order 3 with the column; the byte above with order 2;
-# UTF-8 code-point orders 3 and 4 (skipping lead bytes; worse).
+# Russian text -0.3%). Nesting: enwik5 -0.3%; progc, progl, progp, trans, fields.c and cp.html
+# 49,327 -> 49,074 bytes (-0.5%; indentation with the column instead -0.06%; nesting with order
+# 2 or the word, added to it, -0.15%). Tried and left out (each under 0.05%): the word with c2,
+# with the line's first byte, with the gap before it; the last two words; sparse c2c3, c3c4,
+# c2c4 masks; the match's expected byte; order 3 with the column; the byte above with order 2;
+# UTF-8 code-point orders 3 and 4 (skipping lead bytes; worse); case-folded orders 3-5.
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
-CONTEXT_PRIORITY = np.array([0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 15, 16, 17, 18, 19, 20], dtype=np.int64)
+CONTEXT_PRIORITY = np.array(
+    [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20], dtype=np.int64
+)
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
 DIRECT_INPUTS = 2
 # stretch(p) of its state; a run (only one bit value seen) by its length; the byte that last
@@ -89,7 +93,7 @@ _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
 # contexts with a run input: orders 3-7, the word contexts, text (measured: with orders 2 and the column and
 # class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
-_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0])
+_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0])
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
@@ -195,10 +199,11 @@ def code_steps(
 
     data: (length,) uint8, the block (stream b holds [b*steps, (b+1)*steps)): read when
     encoding, written when decoding. coder: [low, high, x, position in out].
-    stream: (B, 14) int64 per-stream state (new_streams): history of 7 bytes, word hash,
+    stream: (B, 15) int64 per-stream state (new_streams): history of 7 bytes, word hash,
     previous word hash, column, match pointer, match length, start of the line, start of the
     previous line, the word before, the last letters and digits, the gap since the last word,
-    byte classes, word length, the gap before the current word."""
+    byte classes, word length, the gap before the current word, bracket nesting (depth << 8 |
+    the last opening bracket)."""
     next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class = tables
     x = np.zeros(INPUTS, dtype=np.int64)
     slots = np.zeros(HASHED, dtype=np.int64)
@@ -241,6 +246,7 @@ def code_steps(
             mptr, mlen = stream[b, 4], stream[b, 5]
             word2, text, gap, classes, wordlen = stream[b, 8], stream[b, 9], stream[b, 10], stream[b, 11], stream[b, 12]
             gap0 = stream[b, 13]
+            nest = stream[b, 14]
             c1, c2 = hist & 255, (hist >> 8) & 255
             # the match model: the byte that followed the last occurrence of the last 6 bytes
             # (looked up when no match runs), then this occurrence takes their table slot
@@ -288,6 +294,7 @@ def code_steps(
             contexts[18] = _hash(_hash(hist, older), 23)
             contexts[19] = _hash(min(wordlen, 15) * 65536 + (hist & 0xFFFF), 24)
             contexts[20] = _hash(_hash(gap0, word1) * 256 + c1, 25)
+            contexts[21] = _hash(nest * 256 + c1, 30)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
@@ -502,6 +509,11 @@ def code_steps(
             stream[b, 4], stream[b, 5], stream[b, 6], stream[b, 7] = mptr, mlen, line, previous_line
             stream[b, 8], stream[b, 9], stream[b, 10], stream[b, 11], stream[b, 12] = word2, text, gap, classes, wordlen
             stream[b, 13] = gap0
+            if byte == 40 or byte == 91 or byte == 123 or byte == 60:
+                nest = (min((nest >> 8) + 1, 15) << 8) | byte
+            elif byte == 41 or byte == 93 or byte == 125 or byte == 62:
+                nest = max((nest >> 8) - 1, 0) << 8
+            stream[b, 14] = nest
     coder[0], coder[1], coder[2], coder[3] = low, high, xcode, pos
     return True
 
@@ -523,7 +535,7 @@ def initial_state_maps(count: int) -> np.ndarray:
 
 def new_streams(batch: int, steps: int) -> np.ndarray:
     """The per-stream state code_steps starts from."""
-    state = np.zeros((batch, 14), dtype=np.int64)
+    state = np.zeros((batch, 15), dtype=np.int64)
     state[:, 6] = np.arange(batch) * steps  # the first line starts at the stream's start
     state[:, 7] = -1  # no previous line
     return state
