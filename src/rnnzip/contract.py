@@ -220,7 +220,9 @@ _SEED = ModelConfig(
 # The bitwise context-mixing engine alone (all its contexts, a 128 MiB table), and with the LSTM
 # as one of its inputs.
 _CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
-_CM_LSTM = replace(_LSTM, hidden_size=192, cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
+# With a network, 4 streams: the 8-16 of auto_batch_size cost the context models more than the network
+# gives (enwik5: -7 25,278, -8 25,240, -9 25,230 at 8 streams, 25,158 / 25,138 / 25,070 at 4; -6 25,210)
+_CM_LSTM = replace(_LSTM, batch_size=4, hidden_size=192, cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
