@@ -220,9 +220,11 @@ _SEED = ModelConfig(
 # The bitwise context-mixing engine alone (all its contexts, a 128 MiB table), and with the LSTM
 # as one of its inputs.
 _CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
-# With a network, 4 streams: the 8-16 of auto_batch_size cost the context models more than the network
-# gives (enwik5: -7 25,278, -8 25,240, -9 25,230 at 8 streams, 25,158 / 25,138 / 25,070 at 4; -6 25,210)
-_CM_LSTM = replace(_LSTM, batch_size=4, hidden_size=192, cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
+# With a network, 4 streams (2 at -9): the 8-16 of auto_batch_size cost the context models more than
+# the network gives. enwik5 (-6: 25,210): LSTM 192 25,278 at 8 streams, 25,218 at 4; LSTM 256 25,240 and
+# 25,198; LSTM-attention 192 25,127 at 4; LSTM-attention 256 25,230 and 25,130, at 2 streams 25,069
+# (2.2 KB/s). The header records the streams, so -9 must differ from -8 in more than them.
+_CM_LSTM = replace(_LSTM, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
@@ -235,8 +237,8 @@ _TABLE: dict[int, tuple[str, ModelConfig]] = {
     35: ("level-5", replace(_CM, cm_bits=26)),
     36: ("level-6", _CM),
     37: ("level-7", _CM_LSTM),
-    38: ("level-8", replace(_CM_LSTM, hidden_size=256)),
-    39: ("level-9", replace(_CM_LSTM, network="lstm-att", hidden_size=256)),
+    38: ("level-8", replace(_CM_LSTM, network="lstm-att", hidden_size=192)),
+    39: ("level-9", replace(_CM_LSTM, network="lstm-att", batch_size=2)),
     # the byte-level hybrid of format 3 (rnnzip 0.1): the network mixed with count models
     1: ("hybrid-1", replace(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18)),
     2: ("hybrid-2", replace(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19)),

@@ -35,7 +35,9 @@ STRETCH = _stretch_table()
 # ----------------------------------------------------------------------------- bit histories
 # A context slot holds one byte: the state of its bit history, a pair of bounded counts (n0, n1)
 # of the zeros and ones seen. A new bit adds one to its count and, when the other count is over
-# 2, halves the excess of the other (so the history follows recent bits: nonstationary). Counts
+# 4, halves the excess of the other (so the history follows recent bits: nonstationary).
+# Measured on the 5 test files (enwik5, alice29, progc, 200 KB of the Russian novel, book1): over
+# 1 297,266 bytes, over 2 297,092, over 3 296,959, over 4 296,902, over 6 297,190. Counts
 # stay within a budget: the larger may grow further the smaller the other is. State 0 is
 # (0, 0), an unused slot.
 _RUN_LIMITS = (48, 32, 20, 12, 8, 6, 6)  # the largest count allowed for a smaller count of 0, 1, 2, ...
@@ -49,8 +51,8 @@ def _allowed(n0: int, n1: int) -> bool:
 def _after(n0: int, n1: int, bit: int) -> tuple[int, int]:
     own, other = (n1, n0) if bit else (n0, n1)
     own += 1
-    if other > 2:
-        other = 2 + (other - 2) // 2
+    if other > 4:
+        other = 4 + (other - 4) // 2
     while not _allowed(*((other, own) if bit else (own, other))):
         if other > 0 and _allowed(*((other - 1, own) if bit else (own, other - 1))):
             other -= 1
