@@ -31,7 +31,7 @@ _SEED = dict(network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hi
              embed_size=512, attention_window=16, learning_rate=0.0005, final_learning_rate=0.0005, beta1=0.9,
              beta2=0.999, clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0)  # fmt: skip
 _CM = dict(_NET, network="none", cm_bits=27, cm_contexts=22)
-_CM_NET = dict(_NET, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=22)
+_CM_NET = dict(_NET, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=26)
 FROZEN = {
     31: dict(_CM, cm_bits=24, cm_contexts=7),
     32: dict(_CM, cm_bits=25, cm_contexts=12),
@@ -41,7 +41,7 @@ FROZEN = {
     36: dict(_CM),
     37: dict(_CM_NET),
     38: dict(_CM_NET, network="lstm-att", hidden_size=192),
-    39: dict(_CM_NET, network="lstm-att", batch_size=2),
+    39: dict(_CM_NET, network="lstm-att", cm_bits=28),
     1: dict(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18),
     2: dict(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19),
     3: dict(_HYBRID, hidden_size=128, context_order=5),

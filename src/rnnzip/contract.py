@@ -50,7 +50,7 @@ MAX_PARAMETERS = 60_000_000  # network weights; the seed-lstm-att preset has abo
 MAX_TABLE_BYTES = 1 << 30  # the hybrid's context-count table
 MAX_THREADS = 16  # intra-op threads a frame may record
 EXACT_CONTEXT_ORDERS = 2  # context orders with exact (unhashed) rows of their own
-CM_SHARED_CONTEXTS = 22  # the bitwise engine's shared contexts (bitwise/kernel.py lists them; a change there
+CM_SHARED_CONTEXTS = 26  # the bitwise engine's shared contexts (bitwise/kernel.py lists them; a change there
 # recompiles it, so numba never runs a cached kernel with another count)
 
 
@@ -219,11 +219,13 @@ _SEED = ModelConfig(
 )  # fmt: skip
 # The bitwise context-mixing engine alone (all its contexts, a 128 MiB table), and with the LSTM
 # as one of its inputs.
-_CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
-# With a network, 4 streams (2 at -9): the 8-16 of auto_batch_size cost the context models more than
-# the network gives. enwik5 (-6: 25,210): LSTM 192 25,278 at 8 streams, 25,218 at 4; LSTM 256 25,240 and
-# 25,198; LSTM-attention 192 25,127 at 4; LSTM-attention 256 25,230 and 25,130, at 2 streams 25,069
-# (2.2 KB/s). The header records the streams, so -9 must differ from -8 in more than them.
+# levels 1-6 take at most the first 22 contexts: the last 4 pay under 0.05% each, for the slow levels only
+_CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=22)
+# With a network, 4 streams: the 8-16 of auto_batch_size cost the context models more than the network
+# gives. enwik5, 22 contexts (-6: 25,210): LSTM 192 25,278 at 8 streams, 25,218 at 4; LSTM 256 25,240
+# and 25,198; LSTM-attention 256 25,230 and 25,130. With all 26 contexts and 4 streams (-6: 25,209):
+# LSTM 256 25,172, LSTM-attention 192 25,102, LSTM-attention 256 with a 256 MiB table 25,107; at 2
+# streams 25,108 at half the speed.
 _CM_LSTM = replace(_LSTM, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
@@ -238,7 +240,7 @@ _TABLE: dict[int, tuple[str, ModelConfig]] = {
     36: ("level-6", _CM),
     37: ("level-7", _CM_LSTM),
     38: ("level-8", replace(_CM_LSTM, network="lstm-att", hidden_size=192)),
-    39: ("level-9", replace(_CM_LSTM, network="lstm-att", batch_size=2)),
+    39: ("level-9", replace(_CM_LSTM, network="lstm-att", cm_bits=28)),
     # the byte-level hybrid of format 3 (rnnzip 0.1): the network mixed with count models
     1: ("hybrid-1", replace(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18)),
     2: ("hybrid-2", replace(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19)),

@@ -28,8 +28,10 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # 12 classes of the last bytes; 13 column; 14 the word and the one before the previous; 15
 # column and classes; 16 column, the previous line's length and whether c1 is a space; 17
 # classes and order 2; 18 order 10; 19 word length and order 2; 20 the gap before the word, the
-# word before it and c1; 21 the bracket nesting (depth and last opening bracket) and c1; then
-# stream-local order 2, order 3, word (the stream index hashed in: B streams interleave).
+# word before it and c1; 21 the bracket nesting (depth and last opening bracket) and c1; 22 the
+# word and c2; 23 the word and the line's first byte; 24 the word and the gap before it; 25 the
+# two words before it; then stream-local order 2, order 3, word (the stream index hashed in: B
+# streams interleave).
 # Measured as additions to contexts 0-12 (5 test files: enwik5, alice29, progc, 200 KB of the
 # Russian novel, book1; total bytes 301,578 before): column 299,599 (alice29 and book1 -0.9%),
 # then word and the one before the previous 299,125, column and classes 298,640, column and
@@ -37,14 +39,14 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # 298,174 instead), word length and order 2 with the gap, word before it and c1 297,742 (the
 # Russian text -0.3%). Nesting: enwik5 -0.3%; progc, progl, progp, trans, fields.c and cp.html
 # 49,327 -> 49,074 bytes (-0.5%; indentation with the column instead -0.06%; nesting with order
-# 2 or the word, added to it, -0.15%). Tried and left out (each under 0.05%): the word with c2,
-# with the line's first byte, with the gap before it; the last two words; sparse c2c3, c3c4,
+# 2 or the word, added to it, -0.15%). Contexts 22-25 pay under 0.05% each (together 0.05% on
+# the 5 test files), so only levels 7-9 run them. Tried and left out: sparse c2c3, c3c4,
 # c2c4 masks; the match's expected byte; order 3 with the column; the byte above with order 2;
 # UTF-8 code-point orders 3 and 4 (skipping lead bytes; worse); case-folded orders 3-5.
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
-    [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20], dtype=np.int64
+    [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 22, 23, 24, 25], dtype=np.int64
 )
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
 DIRECT_INPUTS = 2
@@ -93,7 +95,7 @@ _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
 # contexts with a run input: orders 3-7, the word contexts, text (measured: with orders 2 and the column and
 # class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
-_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0])
+_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0])
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
@@ -295,6 +297,11 @@ def code_steps(
             contexts[19] = _hash(min(wordlen, 15) * 65536 + (hist & 0xFFFF), 24)
             contexts[20] = _hash(_hash(gap0, word1) * 256 + c1, 25)
             contexts[21] = _hash(nest * 256 + c1, 30)
+            contexts[22] = _hash(word * 256 + c2, 31)
+            first = np.int64(data[line]) if line < here else 256  # the line's first byte (none yet: 256)
+            contexts[23] = _hash(word * 512 + first, 32)
+            contexts[24] = _hash(word * 65536 + gap0, 33)
+            contexts[25] = _hash(word1 * 65536 + word2, 34)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
