@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed results in benchmarks/results/ (about an hour on our 2-core machine).
-# Usage: benchmarks/run.sh [enwik5|seed|corpus|other|text5mb|parallel|all]   (default: all)
+# Usage: benchmarks/run.sh [enwik5|seed|corpus|other|text5mb|speed|parallel|all]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -46,6 +46,11 @@ if [[ $what == text5mb || $what == all ]]; then
     "$CORPUS"/calgary/{book1,book2,news,paper1,paper2,paper3,paper4,paper5,paper6,bib} \
     "$CORPUS"/ru/dostoevsky_selo_stepanchikovo.txt > /tmp/rnnzip-text5mb
   bench /tmp/rnnzip-text5mb --codecs rnnzip,xz,ppmd8 --presets 6@1 --out "$OUT/text5mb.md" > /dev/null || true
+fi
+if [[ $what == speed || $what == all ]]; then
+  # speeds as medians, alone on the machine: the default on enwik6 (3 runs), level 1 on enwik6 (3 runs)
+  bench "$CORPUS/enwik/enwik6" --codecs rnnzip --repeat 3 --out "$OUT/enwik6-speed.md" > /dev/null || true
+  bench "$CORPUS/enwik/enwik6" --codecs rnnzip:1 --repeat 3 --out "$OUT/level1-enwik6.md" > /dev/null || true
 fi
 if [[ $what == parallel || $what == all ]]; then
   # issue 5: process-tree memory and -T1 vs -T2 (inputs built from the corpus text files)
