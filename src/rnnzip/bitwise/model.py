@@ -113,7 +113,7 @@ def network_counts(probs: np.ndarray) -> np.ndarray:
 
 def _run(model: BitwiseModel, encoding: bool, data: np.ndarray, out: np.ndarray, layout: Layout,
          network: Predictor | None, progress: Progress | None) -> bool:  # fmt: skip
-    """Code the block: in one call without a network, else one step at a time."""
+    """Code the block: in calls of _STEPS_PER_CALL steps without a network, else one step at a time."""
     if network is None:  # in chunks, for progress and so that signals are handled
         for t in range(0, layout.steps, _STEPS_PER_CALL):
             end = min(t + _STEPS_PER_CALL, layout.steps)
