@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the committed results in benchmarks/results/ (about an hour on our 2-core machine).
-# Usage: benchmarks/run.sh [enwik5|seed|corpus|other|text5mb|speed|parallel|all]   (default: all)
+# Usage: benchmarks/run.sh [enwik5|seed|corpus|other|text5mb|speed|parallel|all|cuda]   (default: all)
+# cuda (not in all): on a machine with a GPU, the reference presets and the networks on full enwik5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -56,4 +57,9 @@ if [[ $what == parallel || $what == all ]]; then
   # issue 5: process-tree memory and -T1 vs -T2 (inputs built from the corpus text files)
   "$PY" benchmarks/parallel.py 1 4 --out "$OUT/parallel.md" > /dev/null
   "$PY" benchmarks/parallel.py 10 --out "$OUT/parallel-10mb.md" > /dev/null  # about 30 minutes
+fi
+if [[ $what == cuda ]]; then
+  # the bundled sample is enwik5, so this runs where ../shared is absent too
+  bench src/rnnzip/data/enwik5 --device cuda --out "$OUT/enwik5-cuda.md" \
+    --codecs rnnzip:seed-gru-att,rnnzip:seed-lstm-att,rnnzip:gru-att,rnnzip:lstm-att,rnnzip:9 > /dev/null || true
 fi

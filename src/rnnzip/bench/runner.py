@@ -118,6 +118,10 @@ def machine_info(device: str) -> dict[str, str]:
         "device": device,
         "rnnzip threads": "1 per frame",
     }
+    if device != "cpu":  # the card's name: a GPU table means little without it
+        import torch
+
+        info["gpu"] = torch.cuda.get_device_name() if torch.cuda.is_available() else "none available"
     for package in ("rnnzip", "torch", "numpy", "constriction", "zstandard", "brotli", "pyppmd"):
         info[package] = _version(package)
     return info
