@@ -30,8 +30,12 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # classes and order 2; 18 order 10; 19 word length and order 2; 20 the gap before the word, the
 # word before it and c1; 21 the bracket nesting (depth and last opening bracket) and c1; 22 the
 # word and c2; 23 the word and the line's first byte; 24 the word and the gap before it; 25 the
-# two words before it; then stream-local order 2, order 3, word (the stream index hashed in: B
-# streams interleave).
+# two words before it; 26 the line (the bytes seen in it); 27 the line so far; 28 the high
+# nibbles of the last 3 bytes; 29 of the last 8; 30 the word and the 1 KB block; 31 the word and
+# the distance since it last ended (log2; 0 when it never did: whether it may end now); 32 the
+# word's shape (length, may end, capitals) and the letter types of its last 4 bytes; 33 the open
+# quote or bracket and the word; 34 the gap and the keyword (the last word before ':' or '=');
+# then stream-local order 2, order 3, word (the stream index hashed in: B streams interleave).
 # Measured as additions to contexts 0-12 (5 test files: enwik5, alice29, progc, 200 KB of the
 # Russian novel, book1; total bytes 301,578 before): column 299,599 (alice29 and book1 -0.9%),
 # then word and the one before the previous 299,125, column and classes 298,640, column and
@@ -43,11 +47,21 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # the 5 test files), so only levels 7-9 run them. Tried and left out: sparse c2c3, c3c4,
 # c2c4 masks; the match's expected byte; order 3 with the column; the byte above with order 2;
 # UTF-8 code-point orders 3 and 4 (skipping lead bytes; worse); case-folded orders 3-5.
+# Contexts 26-34, added together (5 test files 295,638 -> 294,960 bytes, enwik5 -0.95%; source
+# and markup 48,460 -> 47,584, -1.8%), then each left out in turn (bytes more without it, on the
+# 5 test files / the source files): line 36 / 44, line so far -21 / 136, 3 nibbles -29 / 51, 8
+# nibbles 36 / 88, word and block 35 / 124, word and distance 82 / 20, shape 170 / 91, open quote
+# 8 / 27, keyword 20 / 37. Left out: the line and c1 (-68 / 15), the line's first word and c1
+# (-81 / 3), an identifier token with '_' and digits (-0.02% on source), the indentation with
+# order 2 (-0.02%), the previous word, gap and distance, the open quote with the word's shape, the
+# keyword with the word and c1.
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
-    [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 22, 23, 24, 25], dtype=np.int64
-)
+    [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34,
+     22, 23, 24, 25],
+    dtype=np.int64,
+)  # fmt: skip
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
 DIRECT_INPUTS = 2
 # stretch(p) of its state; a run (only one bit value seen) by its length; the byte that last
@@ -65,9 +79,13 @@ INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + 2 + NETWORK_INPU
 # + word length and classes 26,024 / 36,619 (with the text contexts). The byte above: 5 test
 # files (enwik5, alice29, progc, 200 KB of the Russian novel, book1) 302,709 -> 302,244 bytes;
 # also tried there: c1 with bpos > 5 and a partial byte of one bit value 302,664, orders seen x
-# (c1 == c2) x bpos 302,692.
-SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048], dtype=np.int64)
+# (c1 == c2) x bpos 302,692. Then, with contexts 0-34, hashed order 4 and hashed order 2 with c0:
+# 5 test files 294,960 -> 294,534, source and markup 47,584 -> 47,493 (also the word with c0:
+# worse). They run with at least FULL_MIXER_CONTEXTS contexts: level 1 keeps its speed.
+SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096], dtype=np.int64)
 SETS = len(SET_ROWS)
+FAST_SETS = SETS - 2
+FULL_MIXER_CONTEXTS = 12
 FINAL_ROWS = 16  # layer 2: (match or not) x bpos
 # Each row of layer 1 learns at a rate of its own (in 16ths), falling from START to END, halfway
 # after HALF updates of that row: a rarely selected row learns fast, a busy one settles.
@@ -93,9 +111,9 @@ APM_LIMIT = 120
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
-# contexts with a run input: orders 3-7 and 10, the word contexts, text (measured: with orders 2 and the column
-# and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
-_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0])
+# contexts with a run input: orders 3-7 and 10, the word contexts, text, contexts 26-34 (measured: with orders 2
+# and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
+_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, 0, 0, 0])
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
@@ -129,6 +147,21 @@ _WORD_LETTER = np.array(
     [(c | 32) + 1 if 65 <= c <= 90 or 97 <= c <= 122 else (c + 1 if c >= 128 else 0) for c in range(256)],
     dtype=np.int64,
 )  # case-folded byte + 1 for ASCII letters and every byte >= 0x80 (UTF-8 letters of any script), else 0
+
+
+def _letter_type(c: int) -> int:
+    """A letter's or digit's type in a token's shape: e, other vowels, y, other consonants, a byte
+    of a non-ASCII letter, 0, other digits ('th' is told apart in code_steps)."""
+    if c >= 128:
+        return 128
+    if not _WORD_LETTER[c]:
+        return 48 if c == 48 else 49
+    lower = c | 32
+    return lower if lower in b"ey" else 97 if lower in b"aiou" else 98
+
+
+_LETTER_TYPE = np.array([_letter_type(c) for c in range(256)], dtype=np.int64)
+STREAM_STATE = 20  # int64 fields of per-stream state (code_steps lists them)
 
 
 @njit(cache=True, inline="always")
@@ -192,21 +225,24 @@ def _update_apm(table, i, y, reciprocal):  # pragma: no cover
 
 @njit(cache=True)
 def code_steps(
-    encode, t_start, t_end, batch, steps, length, data, out, coder, shared,
-    table, runs, mask, order0, order1, state_maps, run_maps, match_table, match_map, stream,
+    encode, t_start, t_end, batch, steps, length, data, out, coder, shared, sets,
+    table, runs, mask, order0, order1, state_maps, run_maps, match_table, match_map, word_ends, stream,
     weights, row_counts, final_weights, apms, network_counts, network_map, use_network, tables,
 ):  # pragma: no cover (compiled)  # fmt: skip
     """Code steps [t_start, t_end) of all active streams; returns False when the encoder's
     output would exceed `out` (then the caller stores the block instead).
 
     data: (length,) uint8, the block (stream b holds [b*steps, (b+1)*steps)): read when
-    encoding, written when decoding. coder: [low, high, x, position in out].
-    stream: (B, 15) int64 per-stream state (new_streams): history of 7 bytes, word hash,
+    encoding, written when decoding. coder: [low, high, x, position in out]. shared: the shared
+    contexts in use; sets: the weight sets in use (mixer_sets). word_ends: per word hash, where
+    the word last ended (position << 16 | 16 check bits).
+    stream: (B, STREAM_STATE) int64 per-stream state (new_streams): history of 7 bytes, word hash,
     previous word hash (or punctuation byte), column, match pointer, match length, start of the line, start of the
     previous line, the word before, the last letters and digits, the gap since the last word,
     byte classes, word length, the gap before the current word, bracket nesting (depth << 8 |
-    the last opening bracket)."""
-    next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class = tables
+    the last opening bracket), hash of the line so far, high nibbles of the last 8 bytes, the
+    shape of the current token (4 bytes), the open quote or bracket, the keyword."""
+    next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class, letter_type = tables
     x = np.zeros(INPUTS, dtype=np.int64)
     slots = np.zeros(HASHED, dtype=np.int64)
     run_expected = np.zeros(HASHED, dtype=np.int64)
@@ -249,6 +285,8 @@ def code_steps(
             word2, text, gap, classes, wordlen = stream[b, 8], stream[b, 9], stream[b, 10], stream[b, 11], stream[b, 12]
             gap0 = stream[b, 13]
             nest = stream[b, 14]
+            line_hash, nibbles, shape = stream[b, 15], stream[b, 16], stream[b, 17]
+            opened, keyword = stream[b, 18], stream[b, 19]
             c1, c2 = hist & 255, (hist >> 8) & 255
             # the match model: the byte that followed the last occurrence of the last 6 bytes
             # (looked up when no match runs), then this occurrence takes their table slot
@@ -271,6 +309,16 @@ def code_steps(
             above = 0
             if previous_line >= 0 and previous_line + column < line:
                 above = np.int64(data[previous_line + column]) + 1
+            distance = 0  # log2 of the bytes since the word so far last ended as a word; 0: never
+            if word:
+                seen = word_ends[word & (word_ends.size - 1)]
+                if seen and (seen & 0xFFFF) == ((word >> 16) & 0xFFFF):
+                    d = here - (seen >> 16)
+                    while d > 0:
+                        distance += 1
+                        d >>= 1
+            capitals = 1 if (65 <= c1 <= 90 and 65 <= c2 <= 90) else 0
+            word_shape = (min(wordlen, 6) << 2) | ((distance > 0) << 1) | capitals
             contexts[0] = _hash(hist & 0xFFFF, 2)
             contexts[1] = _hash(hist & 0xFFFFFF, 3)
             contexts[2] = _hash(hist & 0xFFFFFFFF, 4)
@@ -302,6 +350,15 @@ def code_steps(
             contexts[23] = _hash(word * 512 + first, 32)
             contexts[24] = _hash(word * 65536 + gap0, 33)
             contexts[25] = _hash(word1 * 65536 + word2, 34)
+            contexts[26] = _hash(line, 35)
+            contexts[27] = _hash(line_hash, 37)
+            contexts[28] = _hash(nibbles & 0xFFF, 38)
+            contexts[29] = _hash(nibbles, 39)
+            contexts[30] = _hash(_hash(here >> 10, word), 40)
+            contexts[31] = _hash(word * 32 + distance, 42)
+            contexts[32] = _hash(word_shape << 32 | shape, 44)
+            contexts[33] = _hash(opened * 65536 + word, 45)
+            contexts[34] = _hash(_hash(gap, keyword), 47)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
@@ -319,6 +376,7 @@ def code_steps(
                         best = v
                 net_expected = best + 256
             c0, nib = 1, 1
+            order4_row = _hash(hist & 0xFFFFFFFF, 5) & 2047
             byte = np.int64(data[here]) if encode else 0
             for bit in range(8):
                 # --- inputs
@@ -392,9 +450,11 @@ def code_steps(
                 rows[4] = min(wordlen, 7) * 256 + c0
                 rows[5] = (classes & 255) * 8 + bit
                 rows[7] = (above & 255) * 8 + bit
+                rows[8] = order4_row
+                rows[9] = _hash(hist & 0xFFFF, c0) & 4095
                 final_row = (1 if mlen > 0 else 0) * 8 + bit
                 dot2 = 0
-                for k in range(SETS):
+                for k in range(sets):
                     w0 = (set_rows[k] + rows[k]) * INPUTS
                     dot = 0
                     for i in range(n_inputs):
@@ -451,7 +511,7 @@ def code_steps(
                     _, ia = _apm(stretch, network_map, net_row2, pn)
                     _update_apm(network_map, ia, y, reciprocal)
                 err2 = ((y << 12) - pm) * FINAL_LEARNING_RATE
-                for k in range(SETS):
+                for k in range(sets):
                     final_weights[final_row * SETS + k] += (dots[k] * err2) >> 14
                     err = (y << 12) - probs[k]
                     if err > SKIP_ERROR or err < -SKIP_ERROR:
@@ -502,6 +562,9 @@ def code_steps(
                 gap = 0
             else:
                 if word:
+                    word_ends[word & (word_ends.size - 1)] = (here << 16) | ((word >> 16) & 0xFFFF)
+                    if byte == 58 or byte == 61:  # ':' '='
+                        keyword = word
                     word2, word1, word = word1, word, 0
                 wordlen = 0
                 gap = _hash(gap, byte)
@@ -526,6 +589,32 @@ def code_steps(
             elif byte == 41 or byte == 93 or byte == 125 or byte == 62:
                 nest = max((nest >> 8) - 1, 0) << 8
             stream[b, 14] = nest
+            nibbles = ((nibbles << 4) | (0 if byte == 32 else byte >> 4)) & 0xFFFFFFFF
+            line_hash = 0 if byte == 10 else _hash(line_hash, byte + 1)
+            # the token's shape: in a word or number, the type of each byte; else the bytes themselves
+            alnum = letter or 48 <= byte <= 57
+            if alnum != (word_letter[c1] != 0 or 48 <= c1 <= 57):  # a token starts
+                shape = 0
+                if alnum and (c1 == 34 or (c1 == 39 and not word_letter[c2])):
+                    opened = c1  # a quote right before a word opens
+            kind = letter_type[byte] if alnum else byte
+            if kind == 98 and (byte | 32) == 104 and (c1 | 32) == 116:
+                kind = 116  # 'th'
+            shape = ((shape << 8) | kind) & 0xFFFFFFFF
+            if not alnum:
+                if byte == 40 or byte == 91 or byte == 123 or byte == 60:
+                    opened = byte
+                elif byte == 41 or byte == 93 or byte == 125 or byte == 62:
+                    opened = 0
+                elif byte == 34:
+                    opened = 0 if opened == 34 else 34
+            stream[b, 15], stream[b, 16], stream[b, 17], stream[b, 18], stream[b, 19] = (
+                line_hash,
+                nibbles,
+                shape,
+                opened,
+                keyword,
+            )
     coder[0], coder[1], coder[2], coder[3] = low, high, xcode, pos
     return True
 
@@ -545,9 +634,14 @@ def initial_state_maps(count: int) -> np.ndarray:
     return np.repeat((STATE_PRIOR << 10)[None, :], count, axis=0).astype(np.int64)
 
 
+def mixer_sets(contexts: int) -> int:
+    """The weight sets of layer 1 that a configuration with `contexts` shared contexts runs."""
+    return SETS if contexts >= FULL_MIXER_CONTEXTS else FAST_SETS
+
+
 def new_streams(batch: int, steps: int) -> np.ndarray:
     """The per-stream state code_steps starts from."""
-    state = np.zeros((batch, 15), dtype=np.int64)
+    state = np.zeros((batch, STREAM_STATE), dtype=np.int64)
     state[:, 6] = np.arange(batch) * steps  # the first line starts at the stream's start
     state[:, 7] = -1  # no previous line
     return state
@@ -557,4 +651,5 @@ def new_streams(batch: int, steps: int) -> np.ndarray:
 # cached machine code, which a change to tables.py would not invalidate.
 TABLES = (
     NEXT_STATE.reshape(-1).copy(), STRETCH, SQUASH, _STATE_TOTAL, _DETERMINISTIC, _RECIPROCAL, _WORD_LETTER, _CLASS,
+    _LETTER_TYPE,
 )  # fmt: skip

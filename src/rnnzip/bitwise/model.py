@@ -50,6 +50,7 @@ class BitwiseModel:
         length, batch, steps = layout.length, layout.batch, layout.steps
         self.length, self.batch, self.steps = length, batch, steps
         self.contexts = cfg.cm_contexts
+        self.sets = kernel.mixer_sets(cfg.cm_contexts)
         self.table = np.zeros(1 << cfg.cm_bits, dtype=np.uint8)
         self.mask = (1 << (cfg.cm_bits - 4)) - 1  # buckets of 16 bytes
         self.runs = np.zeros(1 << (cfg.cm_bits - 4), dtype=np.uint16)  # per bucket: last byte, repeats
@@ -59,11 +60,12 @@ class BitwiseModel:
         self.run_maps = np.tile(_RUN_PRIOR, (kernel.HASHED, 1))
         self.match_table = np.full(1 << match_table_bits(length), -1, dtype=np.int64)
         self.match_map = kernel.initial_state_maps(1)[:, :32].copy()  # (length, expected bit) rows
+        self.word_ends = np.zeros(1 << 18, dtype=np.int64)  # where each word last ended
         self.streams = kernel.new_streams(batch, steps)
         # layer 1 starts at zero (measured on enwik5: 1/16 per input 27,223 bytes, 1/4 27,342, 0 27,230)
         self.weights = np.zeros(int(SET_ROWS.sum()) * INPUTS, dtype=np.int64)
         self.row_counts = np.zeros(int(SET_ROWS.sum()), dtype=np.int64)  # updates per row of layer 1
-        self.final_weights = np.full(FINAL_ROWS * SETS, (1 << 16) // SETS, dtype=np.int64)
+        self.final_weights = np.full(FINAL_ROWS * SETS, (1 << 16) // self.sets, dtype=np.int64)
         self.apms = _apm_table(_APM_ROWS)
         self.network_map = _apm_table(256 + 65536)  # by c0; by c1 and c0
         self.coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)  # low, high, x, position
@@ -74,9 +76,10 @@ class BitwiseModel:
         return bool(
             kernel.code_steps(
                 encode, t_start, t_end, self.batch, self.steps, self.length, data, out, self.coder,
-                self.contexts, self.table, self.runs, self.mask, self.order0, self.order1, self.state_maps,
-                self.run_maps, self.match_table, self.match_map, self.streams, self.weights, self.row_counts,
-                self.final_weights, self.apms, counts, self.network_map, network_counts is not None, kernel.TABLES,
+                self.contexts, self.sets, self.table, self.runs, self.mask, self.order0, self.order1,
+                self.state_maps, self.run_maps, self.match_table, self.match_map, self.word_ends, self.streams,
+                self.weights, self.row_counts, self.final_weights, self.apms, counts, self.network_map,
+                network_counts is not None, kernel.TABLES,
             )
         )  # fmt: skip
 
