@@ -26,9 +26,11 @@ _STEPS_PER_CALL = 1 << 16  # without a network: steps per compiled call (about 0
 _PAYLOAD_SLACK = 64  # an encoder output longer than the block plus this is stored instead
 
 
-# a run input's starting probability of a one: (expected bit and repeats n) -> n+1 : 1 odds, 22 bits
+# a run input's starting probability of a one: (another byte seen, repeats n, expected bit) -> n+1 : 1
+# odds, 22 bits
 _RUN_PRIOR = np.array(
-    [((((n + 1) if bit else 1) << 22) // (n + 2)) << 10 for n in range(16) for bit in (0, 1)], dtype=np.int64
+    [((((n + 1) if bit else 1) << 22) // (n + 2)) << 10 for _ in range(2) for n in range(16) for bit in (0, 1)],
+    dtype=np.int64,
 )
 
 
@@ -53,7 +55,7 @@ class BitwiseModel:
         self.sets = kernel.mixer_sets(cfg.cm_contexts)
         self.table = np.zeros(1 << cfg.cm_bits, dtype=np.uint8)
         self.mask = (1 << (cfg.cm_bits - 4)) - 1  # buckets of 16 bytes
-        self.runs = np.zeros(1 << (cfg.cm_bits - 4), dtype=np.uint16)  # per bucket: last byte, repeats
+        self.runs = np.zeros(1 << (cfg.cm_bits - 4), dtype=np.uint16)  # per bucket: last byte, repeats, another seen
         self.order0 = np.zeros(batch * 256, dtype=np.uint8)  # orders 0 and 1 are stream-local
         self.order1 = np.zeros(batch << 16, dtype=np.uint8)
         self.state_maps = kernel.initial_state_maps(kernel.HASHED + kernel.DIRECT)
