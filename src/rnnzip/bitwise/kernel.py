@@ -75,16 +75,20 @@ INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + 2 + NETWORK_INPU
 # Weight sets of mixer layer 1, each row selected by a small context, and their rows: c0; c1 x
 # match length; orders seen x c1's top 3 bits x bpos; c2 x bpos; word length x c0; byte classes
 # x bpos; the network's expected bit and confidence (or the stream) x bpos; the byte above x
-# bpos. Measured (serial, enwik5 / alice29): c0 alone 27,342; + the next three 26,455 / 37,193;
-# + word length and classes 26,024 / 36,619 (with the text contexts). The byte above: 5 test
+# bpos; hashed order 4; hashed order 2 with c0; the word's shape and its last 2 types with c0; the
+# last 3 types with c0. Measured (serial, enwik5 / alice29): c0 alone 27,342; + the next three
+# 26,455 / 37,193; + word length and classes 26,024 / 36,619 (with the text contexts). The byte above: 5 test
 # files (enwik5, alice29, progc, 200 KB of the Russian novel, book1) 302,709 -> 302,244 bytes;
 # also tried there: c1 with bpos > 5 and a partial byte of one bit value 302,664, orders seen x
 # (c1 == c2) x bpos 302,692. Then, with contexts 0-34, hashed order 4 and hashed order 2 with c0:
 # 5 test files 294,960 -> 294,534, source and markup 47,584 -> 47,493 (also the word with c0:
-# worse). They run with at least FULL_MIXER_CONTEXTS contexts: level 1 keeps its speed.
-SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096], dtype=np.int64)
+# worse). Then the token's shape with c0 (5 test files / source and markup): 294,326 / 47,340 ->
+# 294,067 / 47,298; + the last 3 types with c0 294,031 / 47,245 (that one alone 294,175 / 47,231;
+# the shape's last 2 types alone 294,180 / 47,244; the match state x bpos: nothing). Sets from
+# FAST_SETS on run only with at least FULL_MIXER_CONTEXTS contexts: level 1 keeps its speed.
+SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192], dtype=np.int64)
 SETS = len(SET_ROWS)
-FAST_SETS = SETS - 2
+FAST_SETS = 8
 FULL_MIXER_CONTEXTS = 12
 FINAL_ROWS = 16  # layer 2: (match or not) x bpos
 # Each row of layer 1 learns at a rate of its own (in 16ths), falling from START to END, halfway
@@ -452,6 +456,8 @@ def code_steps(
                 rows[7] = (above & 255) * 8 + bit
                 rows[8] = order4_row
                 rows[9] = _hash(hist & 0xFFFF, c0) & 4095
+                rows[10] = _hash(word_shape << 16 | (shape & 0xFFFF), c0) & 4095
+                rows[11] = _hash(shape & 0xFFFFFF, c0) & 8191
                 final_row = (1 if mlen > 0 else 0) * 8 + bit
                 dot2 = 0
                 for k in range(sets):
