@@ -471,11 +471,13 @@ def code_steps(
                     probs[k] = _squash(squash, dot)
                     dot2 += final_weights[final_row * SETS + k] * dot
                 pm = _squash(squash, dot2 >> 16)
-                # --- SSE: two APM stages
+                # --- SSE: four APMs, by c0 and by order 2, order 3 and the token's shape (hashed with c0).
+                # The shape rather than the word: 5 test files 294,031 -> 293,854 bytes, source 47,245 ->
+                # 47,226 (both, as a fifth APM: 293,848 / 47,217)
                 a1, i1 = _apm(stretch, apms, c0, pm)
                 a2, i2 = _apm(stretch, apms, 256 + (_hash(hist & 0xFFFF, c0) & 0xFFFF), pm)
                 a3, i3 = _apm(stretch, apms, 256 + 65536 + (_hash(hist & 0xFFFFFF, c0) & 0xFFFF), pm)
-                a4, i4 = _apm(stretch, apms, 256 + 2 * 65536 + (_hash(word, c0) & 0xFFFF), pm)
+                a4, i4 = _apm(stretch, apms, 256 + 2 * 65536 + (_hash(word_shape << 32 | shape, c0) & 0xFFFF), pm)
                 p = (pm + a1 + 2 * a2 + 2 * a3 + 2 * a4 + 4) >> 3
                 p = min(max(p, 1), 4095)
                 # --- code the bit: P(1) = p / 4096, 16 bits at the coder
