@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import zlib
 
 import numpy as np
 import pytest
@@ -32,6 +33,16 @@ def test_context_tables_describe_every_context() -> None:
     assert kernel.SHARED == CM_SHARED_CONTEXTS
     assert sorted(kernel.CONTEXT_PRIORITY) == list(range(kernel.SHARED))  # each shared context once
     assert len(kernel._RUNS) == kernel.HASHED
+
+
+def test_words_fold_the_case_of_2_byte_code_points() -> None:
+    """The fold table comes from Python's Unicode database: it must stay what files were made with."""
+    from rnnzip.bitwise import kernel
+
+    fold = kernel._FOLD_2BYTE
+    assert fold[ord("Ж")] == ord("ж") and fold[ord("Ё")] == ord("ё") and fold[ord("Σ")] == ord("σ")
+    assert fold[ord("É")] == ord("é") and fold[ord("ж")] == ord("ж") and fold[ord("×")] == ord("×")
+    assert zlib.crc32(fold.astype("<i8").tobytes()) == 0xA19F514A
 
 
 def test_bit_histories_count_what_they_saw() -> None:

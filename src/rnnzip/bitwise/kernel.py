@@ -165,6 +165,12 @@ def _letter_type(c: int) -> int:
 
 
 _LETTER_TYPE = np.array([_letter_type(c) for c in range(256)], dtype=np.int64)
+# the code points of 2-byte UTF-8 sequences (below 0x800), each as its lower case where that is one
+# code point below 0x800
+_FOLD_2BYTE = np.array(
+    [ord(chr(cp).lower()) if len(chr(cp).lower()) == 1 and ord(chr(cp).lower()) < 0x800 else cp for cp in range(0x800)],
+    dtype=np.int64,
+)
 STREAM_STATE = 20  # int64 fields of per-stream state (code_steps lists them)
 
 
@@ -246,7 +252,9 @@ def code_steps(
     byte classes, word length, the gap before the current word, bracket nesting (depth << 8 |
     the last opening bracket), hash of the line so far, high nibbles of the last 8 bytes, the
     shape of the current token (4 bytes), the open quote or bracket, the keyword."""
-    next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class, letter_type = tables
+    next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class, letter_type, fold2 = (
+        tables
+    )
     x = np.zeros(INPUTS, dtype=np.int64)
     slots = np.zeros(HASHED, dtype=np.int64)
     run_expected = np.zeros(HASHED, dtype=np.int64)
@@ -571,7 +579,14 @@ def code_steps(
             if letter:
                 if wordlen == 0:
                     gap0 = gap
-                word = _hash(word, letter)
+                if 0xC0 <= byte < 0xE0:
+                    pass  # the lead of a 2-byte UTF-8 sequence: its trail adds the code point
+                elif 0x80 <= byte < 0xC0 and 0xC0 <= c1 < 0xE0:
+                    # the code point, case-folded (Latin-1, Greek, Cyrillic...): 200 KB of the Russian
+                    # novel 34,603 -> 34,379 bytes (-0.65%)
+                    word = _hash(word, fold2[((c1 & 0x1F) << 6) | (byte & 0x3F)] + 256)
+                else:
+                    word = _hash(word, letter)
                 wordlen += 1
                 gap = 0
             else:
@@ -665,5 +680,5 @@ def new_streams(batch: int, steps: int) -> np.ndarray:
 # cached machine code, which a change to tables.py would not invalidate.
 TABLES = (
     NEXT_STATE.reshape(-1).copy(), STRETCH, SQUASH, _STATE_TOTAL, _DETERMINISTIC, _RECIPROCAL, _WORD_LETTER, _CLASS,
-    _LETTER_TYPE,
+    _LETTER_TYPE, _FOLD_2BYTE,
 )  # fmt: skip
