@@ -21,13 +21,14 @@ SETTINGS = {
     "level 1": {"level": 1},
     "level 6": {"level": 6},
     "level 9": {"level": 9},
+    "cm-lstm-att": {"model": "cm-lstm-att"},
     "hybrid-6": {"model": "hybrid-6"},
     "lstm": {"model": "lstm"},
     "gru": {"model": "gru"},
     "lstm-att": {"model": "lstm-att"},
     "gru-att": {"model": "gru-att"},
 }
-SLOW = {"level 9", "hybrid-6", "lstm", "gru", "lstm-att", "gru-att"}  # about 10 KB/s: cut in --quick
+SLOW = {"level 9", "cm-lstm-att", "hybrid-6", "lstm", "gru", "lstm-att", "gru-att"}  # about 10 KB/s: cut in --quick
 
 
 def generated() -> dict[str, bytes]:

@@ -12,7 +12,7 @@ TINY = dict(model="hybrid-6", hidden_size=16, embed_size=8, seq_length=8, batch_
 # ... with small context models and a match model, as in the hybrid presets
 TINY_HYBRID = dict(TINY, context_order=4, table_bits=12, match_min=4)
 # ... and the bitwise engine with a small table and the tiny network as one of its inputs
-TINY_BITWISE = dict(TINY, model="level-7", cm_bits=16)
+TINY_BITWISE = dict(TINY, model="cm-lstm", cm_bits=16)
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 

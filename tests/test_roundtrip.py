@@ -106,7 +106,7 @@ def test_several_frames_and_concatenation() -> None:
 ENGINES = {
     "network": dict(model="lstm"),
     "hybrid": dict(model="hybrid-6", context_order=3, table_bits=10, match_min=3),
-    "bitwise with network": dict(model="level-7", cm_bits=16),
+    "bitwise with network": dict(model="cm-lstm", cm_bits=16),
     "bitwise alone": dict(model="level-1", cm_bits=16),
 }
 

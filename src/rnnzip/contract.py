@@ -217,9 +217,8 @@ _SEED = ModelConfig(
     embed_size=512, attention_window=16, learning_rate=5e-4, final_learning_rate=5e-4, beta1=0.9, beta2=0.999,
     clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0,
 )  # fmt: skip
-# The bitwise context-mixing engine alone (all its contexts, a 128 MiB table), and with the LSTM
-# as one of its inputs.
-# levels 1-6 take at most the first 31 contexts: the last 4 pay under 0.05% each, for the slow levels only
+# The bitwise context-mixing engine alone (a 128 MiB table), and with the LSTM as one of its inputs.
+# Levels 1-7 take at most the first 31 contexts: the last 4 pay only on large files (levels 8-9).
 _CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=31)
 # With a network, 4 streams: the 8-16 of auto_batch_size cost the context models more than the network
 # gives. enwik5, 22 contexts (-6: 25,210): LSTM 192 25,278 at 8 streams, 25,218 at 4; LSTM 256 25,240
@@ -230,17 +229,23 @@ _CM_LSTM = replace(_LSTM, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
-    # levels: the bitwise engine alone with more contexts and larger tables (1-6), then with the
-    # network as one of its inputs (7-9: 4-6 times slower; see README for what it adds)
+    # levels: the bitwise engine with more contexts and larger tables
     31: ("level-1", replace(_CM, cm_bits=24, cm_contexts=7)),
     32: ("level-2", replace(_CM, cm_bits=25, cm_contexts=12)),
     33: ("level-3", replace(_CM, cm_bits=25, cm_contexts=17)),
     34: ("level-4", replace(_CM, cm_bits=26, cm_contexts=22)),
     35: ("level-5", replace(_CM, cm_bits=26)),
     36: ("level-6", _CM),
-    37: ("level-7", _CM_LSTM),
-    38: ("level-8", replace(_CM_LSTM, network="lstm-att", hidden_size=192)),
-    39: ("level-9", replace(_CM_LSTM, network="lstm-att", cm_bits=28)),
+    # 7-9: larger tables and all the contexts (enwik6 with 31 contexts: 128 MiB 207,769 bytes, 256 MiB
+    # 207,569; 35 contexts: 256 MiB 207,287, 512 MiB 207,244)
+    37: ("level-7", replace(_CM, cm_bits=28)),
+    38: ("level-8", replace(_CM, cm_bits=28, cm_contexts=CM_SHARED_CONTEXTS)),
+    39: ("level-9", replace(_CM, cm_bits=29, cm_contexts=CM_SHARED_CONTEXTS)),
+    # the engine with a network as one of its inputs, in 4 streams: on enwik5 the streams cost the
+    # context models 0.6% (level 6 in 4 streams 24,924 bytes against 24,772) and the network gives
+    # back 0.3% (LSTM 256 24,910; LSTM-attention 256 24,851), at 6-8 times the time
+    40: ("cm-lstm", _CM_LSTM),
+    41: ("cm-lstm-att", replace(_CM_LSTM, network="lstm-att", cm_bits=28)),
     # the byte-level hybrid of format 3 (rnnzip 0.1): the network mixed with count models
     1: ("hybrid-1", replace(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18)),
     2: ("hybrid-2", replace(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19)),
