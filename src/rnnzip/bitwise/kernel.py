@@ -98,8 +98,12 @@ FINAL_ROWS = 16  # layer 2: (match or not) x bpos
 # 1536/16/48 301,283; 1536/20/40 301,291; 3072/16/24 301,592; 768/16/16 302,262. (Also tried:
 # steps normalised by the inputs' energy, NLMS, 302,061; a row's first weights copied from the
 # c0 set's row, 301,389.) With 21 contexts: 1536/16/48 297,459; 1024/16/64 297,276; 1536/12/48
-# 298,065 (with 19).
-LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 1024, 16, 64
+# 298,065 (with 19). With contexts 0-34 and 12 sets (5 test files / source and markup): 1024/16/64
+# 293,629 / 47,226; 1024/16/32 293,317 / 47,122; 1024/16/16 293,345 / 47,170; 1024/16/128 294,333
+# / 47,478; 768/16/32 293,179 / 47,059; 768/16/48 293,191 / 47,044; 512/16/32 293,247 / 47,155.
+LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 768, 16, 32
+# with FAST_SETS (level 1): enwik5 at 768/16/32 25,740 bytes, at 1024/16/64 25,643
+FAST_LEARNING_RATE_START, FAST_LEARNING_RATE_HALF = 1024, 64
 # A set's weights learn only from errors above this (of 4096): 302,244 -> 302,208 bytes on the 5
 # test files, and faster (40: 302,261)
 SKIP_ERROR = 17
@@ -283,6 +287,11 @@ def code_steps(
     # the mixer's inputs, contiguous: the contexts in use, the direct ones, match, network (when one
     # runs), bias
     n_inputs = INPUTS - (HASHED - hashed) * INPUTS_PER_CONTEXT - (0 if use_network else NETWORK_INPUTS)
+    rate_start, rate_half = (
+        (LEARNING_RATE_START, LEARNING_RATE_HALF)
+        if sets == SETS
+        else (FAST_LEARNING_RATE_START, FAST_LEARNING_RATE_HALF)
+    )
     cum = network_counts[0]
     net_expected, pn, net_row, net_row2 = 0, 2048, 0, 0
     low, high, xcode, pos = coder[0], coder[1], coder[2], coder[3]
@@ -534,9 +543,7 @@ def code_steps(
                         row = set_rows[k] + rows[k]
                         n = row_counts[row]
                         row_counts[row] = n + 1
-                        err *= LEARNING_RATE_END + (LEARNING_RATE_START - LEARNING_RATE_END) * LEARNING_RATE_HALF // (
-                            LEARNING_RATE_HALF + n
-                        )
+                        err *= LEARNING_RATE_END + (rate_start - LEARNING_RATE_END) * rate_half // (rate_half + n)
                         w0 = row * INPUTS
                         for i in range(n_inputs):
                             weights[w0 + i] += (x[i] * err) >> 18
