@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed results in benchmarks/results/ (about an hour on our 2-core machine).
-# Usage: benchmarks/run.sh [enwik5|seed|corpus|other|text5mb|speed|parallel|all|cuda]   (default: all)
+# Usage: benchmarks/run.sh [enwik5|seed|corpus|other|text5mb|level9|speed|parallel|all|cuda]   (default: all)
 # cuda (not in all): on a machine with a GPU, the reference presets and the networks on full enwik5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ bench() { "$PY" -m rnnzip bench "$@"; }
 if [[ $what == enwik5 || $what == all ]]; then
   # every codec, every rnnzip level and network
   bench "$CORPUS/enwik/enwik5" --codecs rnnzip,gzip,bzip2,xz,zstd,brotli,ppmd6,ppmd8 \
-    --presets 1,2,3,4,5,6,7,8,9,hybrid-6,lstm,gru,lstm-att,gru-att \
+    --presets 1,2,3,4,5,6,7,8,9,cm-lstm,cm-lstm-att,hybrid-6,lstm,gru,lstm-att,gru-att \
     --out "$OUT/enwik5.md" --plot "$OUT/enwik5.png" > /dev/null || true  # a failed row is in the table
   # the default's speed as the median of 5 runs
   bench "$CORPUS/enwik/enwik5" --codecs rnnzip --repeat 5 --out "$OUT/enwik5-speed.md" > /dev/null || true
@@ -47,6 +47,11 @@ if [[ $what == text5mb || $what == all ]]; then
     "$CORPUS"/calgary/{book1,book2,news,paper1,paper2,paper3,paper4,paper5,paper6,bib} \
     "$CORPUS"/ru/dostoevsky_selo_stepanchikovo.txt > /tmp/rnnzip-text5mb
   bench /tmp/rnnzip-text5mb --codecs rnnzip,xz,ppmd8 --presets 6@1 --out "$OUT/text5mb.md" > /dev/null || true
+fi
+if [[ $what == level9 || $what == all ]]; then
+  # the strongest level on the files issue 13 compares with paq8px -8
+  bench "$CORPUS/enwik/enwik5" "$CORPUS/canterbury/alice29.txt" "$CORPUS/enwik/enwik6" --codecs rnnzip:9 \
+    --out "$OUT/level9.md" > /dev/null || true
 fi
 if [[ $what == speed || $what == all ]]; then
   # speeds as medians, alone on the machine: the default on enwik6 (3 runs), level 1 on enwik6 (3 runs)

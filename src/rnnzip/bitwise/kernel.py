@@ -44,7 +44,7 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # Russian text -0.3%). Nesting: enwik5 -0.3%; progc, progl, progp, trans, fields.c and cp.html
 # 49,327 -> 49,074 bytes (-0.5%; indentation with the column instead -0.06%; nesting with order
 # 2 or the word, added to it, -0.15%). Contexts 22-25 pay under 0.05% each (together 0.05% on
-# the 5 test files), so only levels 7-9 run them. Tried and left out: sparse c2c3, c3c4,
+# the 5 test files), so only levels 8-9 run them. Tried and left out: sparse c2c3, c3c4,
 # c2c4 masks; the match's expected byte; order 3 with the column; the byte above with order 2;
 # UTF-8 code-point orders 3 and 4 (skipping lead bytes; worse); case-folded orders 3-5.
 # Contexts 26-34, added together (5 test files 295,638 -> 294,960 bytes, enwik5 -0.95%; source
