@@ -66,5 +66,5 @@ fi
 if [[ $what == cuda ]]; then
   # the bundled sample is enwik5, so this runs where ../shared is absent too
   bench src/rnnzip/data/enwik5 --device cuda --out "$OUT/enwik5-cuda.md" \
-    --codecs rnnzip:seed-gru-att,rnnzip:seed-lstm-att,rnnzip:gru-att,rnnzip:lstm-att,rnnzip:9 > /dev/null || true
+    --codecs rnnzip:seed-gru-att,rnnzip:seed-lstm-att,rnnzip:gru-att,rnnzip:lstm-att,rnnzip:cm-lstm-att > /dev/null || true
 fi

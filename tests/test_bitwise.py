@@ -17,6 +17,7 @@ from rnnzip.bitwise.tables import NEXT_STATE, SQUASH, STATE_COUNTS, STRETCH
 from rnnzip.format import MODEL, read_header
 
 ALONE = dict(model="level-1", cm_bits=22)  # the engine alone, with a smaller table
+ALL_CONTEXTS = dict(model="level-9", cm_bits=22)  # ... with every context and weight set
 
 
 def test_squash_and_stretch_are_monotone_inverses() -> None:
@@ -80,10 +81,11 @@ INPUTS = {
 
 
 @pytest.mark.parametrize("name", sorted(INPUTS))
-@pytest.mark.parametrize("engine", ["alone", "alone, 5 streams", "with network"])
+@pytest.mark.parametrize("engine", ["alone", "alone, 5 streams", "all contexts", "with network"])
 def test_round_trips(name: str, engine: str) -> None:
     data = INPUTS[name]
-    kwargs = {"alone": ALONE, "alone, 5 streams": dict(ALONE, batch_size=5), "with network": TINY_BITWISE}[engine]
+    engines = {"alone": ALONE, "alone, 5 streams": dict(ALONE, batch_size=5), "all contexts": ALL_CONTEXTS}
+    kwargs = engines.get(engine, TINY_BITWISE)
     packed = rnnzip.compress(data, **kwargs)
     assert rnnzip.decompress(packed) == data
     if name in ("one byte", "long repeats"):

@@ -473,10 +473,11 @@ def code_steps(
                 rows[4] = min(wordlen, 7) * 256 + c0
                 rows[5] = (classes & 255) * 8 + bit
                 rows[7] = (above & 255) * 8 + bit
-                rows[8] = order4_row
-                rows[9] = _hash(hist & 0xFFFF, c0) & 4095
-                rows[10] = _hash(word_shape << 16 | (shape & 0xFFFF), c0) & 4095
-                rows[11] = _hash(shape & 0xFFFFFF, c0) & 8191
+                if sets > FAST_SETS:  # the hashed sets' rows: 3 hashes per bit that level 1 skips
+                    rows[8] = order4_row
+                    rows[9] = _hash(hist & 0xFFFF, c0) & 4095
+                    rows[10] = _hash(word_shape << 16 | (shape & 0xFFFF), c0) & 4095
+                    rows[11] = _hash(shape & 0xFFFFFF, c0) & 8191
                 final_row = (1 if mlen > 0 else 0) * 8 + bit
                 dot2 = 0
                 for k in range(sets):
