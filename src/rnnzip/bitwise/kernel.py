@@ -73,7 +73,21 @@ INPUTS_PER_CONTEXT = 3
 MATCH_MIN = 7  # bytes of context the match model looks up (measured: 5, 6, 7 within 0.02%)
 MATCH_MAX = 63
 NETWORK_INPUTS = 3  # stretch(p) of the network's bit probability, and two APM-refined copies
-INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + 2 + NETWORK_INPUTS + 1  # + match 2, bias 1
+# Contexts whose hash also keys a stationary probability per bit (stretch(p) one more input): a
+# bit history forgets (its counts stay small), while these adapt as 1/(n + 1.5) up to
+# STATE_MAP_LIMIT, so they keep a frequent context's odds. A map's cells come 16 per nibble (cell
+# 0 a check), 2-way associative, replaced by least use, at most 2**STATIONARY_BITS cells per map
+# (level 6's; level 1 runs none). Measured on the 5 test files (enwik5, alice29, progc, 200 KB of
+# the Russian novel, book1; 293,179 bytes before): orders 2 and 3, 292,802; orders 2-4 and the
+# word 292,461; the 10 below 292,249, with 2**20 cells 292,547; in blocks of 16 cells without the
+# check (faster) 292,356, with it 292,082 (book1 190,235 -> 189,400, the Russian text -0.4%;
+# source and markup unchanged). Also tried: 18 contexts 291,919 (-0.06% for 8 more inputs),
+# 4-way 292,035, a rate limit of 127 +0.02%.
+STATIONARY = np.array([0, 1, 2, 3, 4, 5, 6, 7, 9, 11], dtype=np.int64)  # orders 2-7, word, pair, text, triple
+STATIONARY_BITS = 22
+STATIONARY_START = (1 << 21) << 10  # p = 1/2, count 0
+# the mixer's inputs: contexts, direct, stationary, match 2, network, bias 1
+INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + len(STATIONARY) + 2 + NETWORK_INPUTS + 1
 # Weight sets of mixer layer 1, each row selected by a small context, and their rows: c0; c1 x
 # match length; orders seen x c1's top 3 bits x bpos; c2 x bpos; word length x c0; byte classes
 # x bpos; the network's expected bit and confidence (or the stream) x bpos; the byte above x
@@ -243,7 +257,8 @@ def _update_apm(table, i, y, reciprocal):  # pragma: no cover
 def code_steps(
     encode, t_start, t_end, batch, steps, length, data, out, coder, shared, sets,
     table, runs, mask, order0, order1, state_maps, run_maps, match_table, match_map, word_ends, stream,
-    weights, row_counts, final_weights, apms, network_counts, network_map, use_network, tables,
+    weights, row_counts, final_weights, apms, network_counts, network_map, use_network, tables, stationary,
+    stationary_mask,
 ):  # pragma: no cover (compiled)  # fmt: skip
     """Code steps [t_start, t_end) of all active streams; returns False when the encoder's
     output would exceed `out` (then the caller stores the block instead).
@@ -262,6 +277,8 @@ def code_steps(
         tables
     )
     x = np.zeros(INPUTS, dtype=np.int64)
+    cells = np.zeros(len(STATIONARY), dtype=np.int64)  # each stationary map's 16 cells for this nibble
+    cell_states = np.zeros(len(STATIONARY), dtype=np.int64)
     slots = np.zeros(HASHED, dtype=np.int64)
     run_expected = np.zeros(HASHED, dtype=np.int64)
     run_length = np.zeros(HASHED, dtype=np.int64)
@@ -288,7 +305,13 @@ def code_steps(
             hashed += 1
     # the mixer's inputs, contiguous: the contexts in use, the direct ones, match, network (when one
     # runs), bias
-    n_inputs = INPUTS - (HASHED - hashed) * INPUTS_PER_CONTEXT - (0 if use_network else NETWORK_INPUTS)
+    n_stationary = len(STATIONARY) if sets > FAST_SETS else 0  # level 1 runs without them
+    n_inputs = (
+        INPUTS
+        - (HASHED - hashed) * INPUTS_PER_CONTEXT
+        - (len(STATIONARY) - n_stationary)
+        - (0 if use_network else NETWORK_INPUTS)
+    )
     rate_start, rate_half = (
         (LEARNING_RATE_START, LEARNING_RATE_HALF)
         if sets == SETS
@@ -398,6 +421,8 @@ def code_steps(
                     if cum[v + 1] - cum[v] > cum[best + 1] - cum[best]:
                         best = v
                 net_expected = best + 256
+            for q in range(n_stationary):
+                cells[q] = _find_cells(stationary, q, contexts[STATIONARY[q]], stationary_mask)
             c0, nib = 1, 1
             order4_row = _hash(hist & 0xFFFFFFFF, 5) & 2047
             byte = np.int64(data[here]) if encode else 0
@@ -432,6 +457,10 @@ def code_steps(
                 x[j + 2] = stretch[p]
                 x[j + 3] = (p - 2048) >> 2
                 j += DIRECT * DIRECT_INPUTS
+                for q in range(n_stationary):
+                    cell_states[q] = cells[q] + nib
+                    x[j + q] = stretch[stationary[cell_states[q]] >> 20]
+                j += n_stationary
                 mrow = -1
                 if expected > 0 and (expected >> (8 - bit)) == c0:
                     ebit = (expected >> (7 - bit)) & 1
@@ -527,6 +556,8 @@ def code_steps(
                     _update_map(state_maps, i, s, y, reciprocal)
                     if run_rows[i] >= 0:
                         _update_map(run_maps, i, run_rows[i], y, reciprocal)
+                for q in range(n_stationary):
+                    _update_stationary(stationary, cell_states[q], y, reciprocal)
                 _update_map(state_maps, HASHED, s0, y, reciprocal)
                 _update_map(state_maps, HASHED + 1, s1, y, reciprocal)
                 order0[b * 256 + c0] = next_state[s0 * 2 + y]
@@ -561,6 +592,8 @@ def code_steps(
                         i = used[k]
                         first_buckets[i] = buckets[i]
                         buckets[i] = _find(table, _hash(contexts[i], c0), mask, state_total, runs)
+                    for q in range(n_stationary):
+                        cells[q] = _find_cells(stationary, q, _hash(contexts[STATIONARY[q]], c0), stationary_mask)
                     nib = 1
                 else:
                     nib = nib * 2 + y
@@ -666,6 +699,37 @@ def _update_map(maps, i, s, y, reciprocal):  # pragma: no cover
     p = v >> 10
     p += (((y << 22) - p) * reciprocal[n]) >> 16
     maps[i, s] = (p << 10) | (n + 1 if n < STATE_MAP_LIMIT else n)
+
+
+@njit(cache=True, inline="always")
+def _find_cells(cells, q, h, mask):  # pragma: no cover
+    """The 16 cells of hash h in stationary map q: of two neighbours, the one whose cell 0 holds
+    h's check, else the less used, cleared."""
+    check = (h >> 16) | 1  # never STATIONARY_START: an unused block matches no check
+    first = q * (mask + 1)
+    base = h & mask
+    best, best_n = -1, 1 << 30
+    for k in range(2):
+        i = (first + ((base ^ k) & mask)) << 4
+        if cells[i] == check:
+            return i
+        n = cells[i + 1] & 1023
+        if n < best_n:
+            best, best_n = i, n
+    cells[best] = check
+    for j in range(1, 16):
+        cells[best + j] = STATIONARY_START
+    return best
+
+
+@njit(cache=True, inline="always")
+def _update_stationary(cells, i, y, reciprocal):  # pragma: no cover
+    """A stationary map's cell (uint32): p += (y - p) / (n + 1.5), as _update_map."""
+    v = np.int64(cells[i])
+    n = v & 1023
+    p = v >> 10
+    p += (((y << 22) - p) * reciprocal[n]) >> 16
+    cells[i] = (p << 10) | (n + 1 if n < STATE_MAP_LIMIT else n)
 
 
 def initial_state_maps(count: int) -> np.ndarray:
