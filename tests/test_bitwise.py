@@ -12,6 +12,7 @@ import pytest
 
 import rnnzip
 from conftest import TINY_BITWISE, sample
+from rnnzip.bitwise import kernel
 from rnnzip.bitwise.model import network_counts
 from rnnzip.bitwise.tables import NEXT_STATE, SQUASH, STATE_COUNTS, STRETCH
 from rnnzip.format import MODEL, read_header
@@ -113,3 +114,14 @@ def test_a_corrupt_payload_is_refused(kwargs: dict) -> None:
         corrupt[offset] ^= 0x10
         with pytest.raises(rnnzip.BadRnnzipFile, match="corrupt"):
             rnnzip.decompress(bytes(corrupt))
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_dmc_graphs_restart_when_full(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    data = sample(8000)
+    kwargs = dict(ALL_CONTEXTS, batch_size=batch)
+    roomy = rnnzip.compress(data, **kwargs)
+    monkeypatch.setattr(kernel, "DMC_NODES", 600)  # room for a few hundred clones: many restarts
+    packed = rnnzip.compress(data, **kwargs)
+    assert packed != roomy
+    assert rnnzip.decompress(packed) == data

@@ -86,8 +86,20 @@ NETWORK_INPUTS = 3  # stretch(p) of the network's bit probability, and two APM-r
 STATIONARY = np.array([0, 1, 2, 3, 4, 5, 6, 7, 9, 11], dtype=np.int64)  # orders 2-7, word, pair, text, triple
 STATIONARY_BITS = 22
 STATIONARY_START = (1 << 21) << 10  # p = 1/2, count 0
-# the mixer's inputs: contexts, direct, stationary, match 2, network, bias 1
-INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + len(STATIONARY) + 2 + NETWORK_INPUTS + 1
+# Dynamic Markov models (DMC): each a graph of bit states that starts as a binary tree over a
+# byte's bits and clones a state when it is reached from a busy edge (DMC_CLONE[k] counts, in 16ths,
+# on the edge and as many elsewhere), so a state's history grows as long as the data repeat;
+# stretch(p) of the state's two counts is an input. Measured on the 5 test files / source and
+# markup (292,082 / 47,069 bytes before), one model cloning at 2 / 2 counts: 291,793 / 46,981
+# (1 / 1: 291,780 / 46,982; 4 / 4: 291,764 / 47,011). A second model (1 and 6 counts)
+# 291,619 / 46,964: -0.06%, left out.
+DMC_CLONE = np.array([32], dtype=np.int64)
+DMC_NODES = 1 << 22  # per model; the graph restarts from the tree when they are used up
+DMC_LIMIT = 4096  # an edge's count halves (with its sibling's) above this
+# the mixer's inputs: contexts, direct, stationary, DMC, match 2, network, bias 1
+INPUTS = (
+    HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + len(STATIONARY) + len(DMC_CLONE) + 2 + NETWORK_INPUTS + 1
+)
 # Weight sets of mixer layer 1, each row selected by a small context, and their rows: c0; c1 x
 # match length; orders seen x c1's top 3 bits x bpos; c2 x bpos; word length x c0; byte classes
 # x bpos; the network's expected bit and confidence (or the stream) x bpos; the byte above x
@@ -125,6 +137,8 @@ FAST_LEARNING_RATE_START, FAST_LEARNING_RATE_HALF = 1024, 64
 SKIP_ERROR = 17
 FINAL_LEARNING_RATE = 1  # layer 2 (x err >> 14); measured: 0 +0.5%, 2 +0.05%, 0.5 +0.1%
 STATE_MAP_LIMIT = 1023  # a state map's count limit: its rate falls to 1/(limit + 1.5); 255: +0.06%
+# (with the stationary maps and DMC: 255 -0.11% on source and markup but +0.01% on the 5 test
+# files, book1 +30 bytes; 511 -0.06% / 0)
 # An APM cell moves 1/(count + 9.5) of the error, the count stopping at APM_LIMIT. Measured
 # (enwik5, alice29, progc, 200 KB of the Russian novel, book1; total bytes): a fixed 1/32
 # 303,630; 1/(n + 11.5) to 1/33.5 303,230; to 1/61.5 303,016; 1/(n + 9.5) to 1/129.5 302,850,
@@ -191,7 +205,7 @@ _FOLD_2BYTE = np.array(
     [ord(chr(cp).lower()) if len(chr(cp).lower()) == 1 and ord(chr(cp).lower()) < 0x800 else cp for cp in range(0x800)],
     dtype=np.int64,
 )
-STREAM_STATE = 20  # int64 fields of per-stream state (code_steps lists them)
+STREAM_STATE = 20 + len(DMC_CLONE)  # int64 fields of per-stream state (code_steps lists them)
 
 
 @njit(cache=True, inline="always")
@@ -258,7 +272,7 @@ def code_steps(
     encode, t_start, t_end, batch, steps, length, data, out, coder, shared, sets,
     table, runs, mask, order0, order1, state_maps, run_maps, match_table, match_map, word_ends, stream,
     weights, row_counts, final_weights, apms, network_counts, network_map, use_network, tables, stationary,
-    stationary_mask,
+    stationary_mask, dmc_next, dmc_count, dmc_used,
 ):  # pragma: no cover (compiled)  # fmt: skip
     """Code steps [t_start, t_end) of all active streams; returns False when the encoder's
     output would exceed `out` (then the caller stores the block instead).
@@ -306,10 +320,13 @@ def code_steps(
     # the mixer's inputs, contiguous: the contexts in use, the direct ones, match, network (when one
     # runs), bias
     n_stationary = len(STATIONARY) if sets > FAST_SETS else 0  # level 1 runs without them
+    n_dmc = len(DMC_CLONE) if sets > FAST_SETS else 0
+    dmc_nodes = dmc_next.size // (2 * n_dmc) if n_dmc else 0  # per model (DMC_NODES; tests run fewer)
     n_inputs = (
         INPUTS
         - (HASHED - hashed) * INPUTS_PER_CONTEXT
         - (len(STATIONARY) - n_stationary)
+        - (len(DMC_CLONE) - n_dmc)
         - (0 if use_network else NETWORK_INPUTS)
     )
     rate_start, rate_half = (
@@ -461,6 +478,11 @@ def code_steps(
                     cell_states[q] = cells[q] + nib
                     x[j + q] = stretch[stationary[cell_states[q]] >> 20]
                 j += n_stationary
+                for q in range(n_dmc):
+                    node = stream[b, 20 + q] * 2
+                    n0, n1 = np.int64(dmc_count[node]), np.int64(dmc_count[node + 1])
+                    x[j + q] = stretch[((n1 * 2 + 1) << 12) // (n0 * 2 + n1 * 2 + 2)]
+                j += n_dmc
                 mrow = -1
                 if expected > 0 and (expected >> (8 - bit)) == c0:
                     ebit = (expected >> (7 - bit)) & 1
@@ -586,6 +608,11 @@ def code_steps(
                 _update_apm(apms, i3, y, reciprocal)
                 _update_apm(apms, i4, y, reciprocal)
                 # --- next bit
+                for q in range(n_dmc):
+                    stream[b, 20 + q] = _dmc_update(dmc_next, dmc_count, dmc_used, q, stream[b, 20 + q], y)
+                    if dmc_used[q] >= (q + 1) * dmc_nodes:
+                        _dmc_reset(dmc_next, dmc_count, dmc_used, q, dmc_nodes)
+                        stream[:, 20 + q] = q * dmc_nodes
                 c0 = c0 * 2 + y
                 if bit == 3:
                     for k in range(hashed):
@@ -732,6 +759,55 @@ def _update_stationary(cells, i, y, reciprocal):  # pragma: no cover
     cells[i] = (p << 10) | (n + 1 if n < STATE_MAP_LIMIT else n)
 
 
+@njit(cache=True, inline="always")
+def _dmc_update(nxt, count, used, q, node, y):  # pragma: no cover
+    """Count bit y on node's edge; first, when the edge's target is reached often enough from
+    elsewhere too, give the edge a clone of its own (counts shared in proportion). Returns the
+    next node."""
+    edge = node * 2 + y
+    target = nxt[edge]
+    n = np.int64(count[edge])
+    total = np.int64(count[2 * target]) + np.int64(count[2 * target + 1])
+    if n >= DMC_CLONE[q] and total - n >= DMC_CLONE[q]:
+        clone = used[q]
+        used[q] = clone + 1
+        for z in range(2):
+            moved = np.int64(count[2 * target + z]) * n // total
+            count[2 * clone + z] = moved
+            count[2 * target + z] = np.int64(count[2 * target + z]) - moved
+            nxt[2 * clone + z] = nxt[2 * target + z]
+        nxt[edge] = clone
+        target = clone
+    count[edge] = n + 16
+    if n + 16 > DMC_LIMIT:
+        count[2 * node] = count[2 * node] >> 1
+        count[2 * node + 1] = count[2 * node + 1] >> 1
+    return target
+
+
+@njit(cache=True)
+def _dmc_reset(nxt, count, used, q, nodes):  # pragma: no cover
+    """DMC model q (of `nodes` nodes) back to its binary tree over a byte's bits (node q * nodes +
+    c0 - 1 for the partial byte c0), every edge counted once."""
+    first = q * nodes
+    for c in range(1, 256):
+        for z in range(2):
+            child = c * 2 + z
+            nxt[2 * (first + c - 1) + z] = first + (child - 1 if child < 256 else 0)
+            count[2 * (first + c - 1) + z] = 16
+    used[q] = first + 255
+
+
+def new_dmc(models: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The edges (next node, count) of `models` DMC models, each at its tree, and nodes used."""
+    nxt = np.zeros(2 * DMC_NODES * models, dtype=np.int32)
+    count = np.zeros_like(nxt)
+    used = np.zeros(len(DMC_CLONE), dtype=np.int64)
+    for q in range(models):
+        _dmc_reset(nxt, count, used, q, DMC_NODES)
+    return nxt, count, used
+
+
 def initial_state_maps(count: int) -> np.ndarray:
     """`count` state maps, each state starting at its counts' estimate, count 0."""
     return np.repeat((STATE_PRIOR << 10)[None, :], count, axis=0).astype(np.int64)
@@ -747,6 +823,7 @@ def new_streams(batch: int, steps: int) -> np.ndarray:
     state = np.zeros((batch, STREAM_STATE), dtype=np.int64)
     state[:, 6] = np.arange(batch) * steps  # the first line starts at the stream's start
     state[:, 7] = -1  # no previous line
+    state[:, 20:] = np.arange(len(DMC_CLONE)) * DMC_NODES  # at each DMC model's root
     return state
 
 

@@ -70,11 +70,13 @@ class BitwiseModel:
         self.final_weights = np.full(FINAL_ROWS * SETS, (1 << 16) // self.sets, dtype=np.int64)
         self.apms = _apm_table(_APM_ROWS)
         self.network_map = _apm_table(256 + 65536)  # by c0; by c1 and c0
-        # the stationary maps (none at level 1), each of 2**cells cells in blocks of 16
-        maps = len(kernel.STATIONARY) if self.sets > kernel.FAST_SETS else 0
+        full = self.sets > kernel.FAST_SETS  # level 1 runs no stationary maps and no DMC
+        # the stationary maps, each of 2**cells cells in blocks of 16
+        maps = len(kernel.STATIONARY) if full else 0
         cells = min(cfg.cm_bits - 5, kernel.STATIONARY_BITS)
         self.stationary_mask = (1 << (cells - 4)) - 1
         self.stationary = np.full(maps << cells, kernel.STATIONARY_START, dtype=np.uint32)
+        self.dmc_next, self.dmc_count, self.dmc_used = kernel.new_dmc(len(kernel.DMC_CLONE) if full else 0)
         self.coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)  # low, high, x, position
 
     def code(self, encode: bool, t_start: int, t_end: int, data: np.ndarray, out: np.ndarray,
@@ -87,6 +89,7 @@ class BitwiseModel:
                 self.state_maps, self.run_maps, self.match_table, self.match_map, self.word_ends, self.streams,
                 self.weights, self.row_counts, self.final_weights, self.apms, counts, self.network_map,
                 network_counts is not None, kernel.TABLES, self.stationary, self.stationary_mask,
+                self.dmc_next, self.dmc_count, self.dmc_used,
             )
         )  # fmt: skip
 
