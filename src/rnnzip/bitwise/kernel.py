@@ -322,6 +322,9 @@ def code_steps(
     n_stationary = len(STATIONARY) if sets > FAST_SETS else 0  # level 1 runs without them
     n_dmc = len(DMC_CLONE) if sets > FAST_SETS else 0
     dmc_nodes = dmc_next.size // (2 * n_dmc) if n_dmc else 0  # per model (DMC_NODES; tests run fewer)
+    for q in range(n_dmc):
+        if dmc_used[q] == 0:  # the first call: each model starts as its tree
+            _dmc_reset(dmc_next, dmc_count, dmc_used, q, dmc_nodes)
     n_inputs = (
         INPUTS
         - (HASHED - hashed) * INPUTS_PER_CONTEXT
@@ -785,7 +788,7 @@ def _dmc_update(nxt, count, used, q, node, y):  # pragma: no cover
     return target
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _dmc_reset(nxt, count, used, q, nodes):  # pragma: no cover
     """DMC model q (of `nodes` nodes) back to its binary tree over a byte's bits (node q * nodes +
     c0 - 1 for the partial byte c0), every edge counted once."""
@@ -799,13 +802,10 @@ def _dmc_reset(nxt, count, used, q, nodes):  # pragma: no cover
 
 
 def new_dmc(models: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The edges (next node, count) of `models` DMC models, each at its tree, and nodes used."""
+    """The edges (next node, count) of `models` DMC models and the nodes each uses (0: code_steps
+    builds its tree first)."""
     nxt = np.zeros(2 * DMC_NODES * models, dtype=np.int32)
-    count = np.zeros_like(nxt)
-    used = np.zeros(len(DMC_CLONE), dtype=np.int64)
-    for q in range(models):
-        _dmc_reset(nxt, count, used, q, DMC_NODES)
-    return nxt, count, used
+    return nxt, np.zeros_like(nxt), np.zeros(len(DMC_CLONE), dtype=np.int64)
 
 
 def initial_state_maps(count: int) -> np.ndarray:
