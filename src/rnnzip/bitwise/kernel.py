@@ -286,7 +286,9 @@ def code_steps(
     previous line, the word before, the last letters and digits, the gap since the last word,
     byte classes, word length, the gap before the current word, bracket nesting (depth << 8 |
     the last opening bracket), hash of the line so far, high nibbles of the last 8 bytes, the
-    shape of the current token (4 bytes), the open quote or bracket, the keyword."""
+    shape of the current token (4 bytes), the open quote or bracket, the keyword, then each DMC
+    model's node. stationary: the stationary maps' cells (stationary_mask + 1 blocks of 16 per
+    map); dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model."""
     next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class, letter_type, fold2 = (
         tables
     )
@@ -317,8 +319,8 @@ def code_steps(
         for i in range(SHARED, HASHED):
             used[hashed] = i
             hashed += 1
-    # the mixer's inputs, contiguous: the contexts in use, the direct ones, match, network (when one
-    # runs), bias
+    # the mixer's inputs, contiguous: the contexts in use, the direct ones, the stationary maps and
+    # DMC (levels 2-9), match, network (when one runs), bias
     n_stationary = len(STATIONARY) if sets > FAST_SETS else 0  # level 1 runs without them
     n_dmc = len(DMC_CLONE) if sets > FAST_SETS else 0
     dmc_nodes = dmc_next.size // (2 * n_dmc) if n_dmc else 0  # per model (DMC_NODES; tests run fewer)
