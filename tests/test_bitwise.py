@@ -29,18 +29,17 @@ def test_squash_and_stretch_are_monotone_inverses() -> None:
 
 
 def test_context_tables_describe_every_context() -> None:
-    from rnnzip.bitwise import kernel
     from rnnzip.contract import CM_SHARED_CONTEXTS
 
     assert kernel.SHARED == CM_SHARED_CONTEXTS
     assert sorted(kernel.CONTEXT_PRIORITY) == list(range(kernel.SHARED))  # each shared context once
     assert len(kernel._RUNS) == kernel.HASHED
+    # the stationary maps run with the full mixer, and reuse the nibble hashes of contexts in use there
+    assert set(kernel.STATIONARY) <= set(kernel.CONTEXT_PRIORITY[: kernel.FULL_MIXER_CONTEXTS])
 
 
 def test_words_fold_the_case_of_2_byte_code_points() -> None:
     """The fold table comes from Python's Unicode database: it must stay what files were made with."""
-    from rnnzip.bitwise import kernel
-
     fold = kernel._FOLD_2BYTE
     assert fold[ord("Ж")] == ord("ж") and fold[ord("Ё")] == ord("ё") and fold[ord("Σ")] == ord("σ")
     assert fold[ord("É")] == ord("é") and fold[ord("ж")] == ord("ж") and fold[ord("×")] == ord("×")

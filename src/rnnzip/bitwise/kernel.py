@@ -287,8 +287,8 @@ def code_steps(
     byte classes, word length, the gap before the current word, bracket nesting (depth << 8 |
     the last opening bracket), hash of the line so far, high nibbles of the last 8 bytes, the
     shape of the current token (4 bytes), the open quote or bracket, the keyword, then each DMC
-    model's node. stationary: the stationary maps' cells (stationary_mask + 1 blocks of 16 per
-    map); dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model."""
+    model's node. stationary: (maps, cells) the stationary maps (stationary_mask + 1 blocks of 16
+    cells each); dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model."""
     next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class, letter_type, fold2 = (
         tables
     )
@@ -302,6 +302,7 @@ def code_steps(
     buckets = np.zeros(HASHED, dtype=np.int64)
     first_buckets = np.zeros(HASHED, dtype=np.int64)
     contexts = np.zeros(HASHED, dtype=np.int64)
+    nibble_contexts = np.zeros(HASHED, dtype=np.int64)  # hashed with the first nibble
     dots = np.zeros(SETS, dtype=np.int64)
     probs = np.zeros(SETS, dtype=np.int64)
     rows = np.zeros(SETS, dtype=np.int64)
@@ -481,7 +482,7 @@ def code_steps(
                 j += DIRECT * DIRECT_INPUTS
                 for q in range(n_stationary):
                     cell_states[q] = cells[q] + nib
-                    x[j + q] = stretch[stationary[cell_states[q]] >> 20]
+                    x[j + q] = stretch[stationary[q, cell_states[q]] >> 20]
                 j += n_stationary
                 for q in range(n_dmc):
                     node = stream[b, 20 + q] * 2
@@ -584,7 +585,7 @@ def code_steps(
                     if run_rows[i] >= 0:
                         _update_map(run_maps, i, run_rows[i], y, reciprocal)
                 for q in range(n_stationary):
-                    _update_stationary(stationary, cell_states[q], y, reciprocal)
+                    _update_map(stationary, q, cell_states[q], y, reciprocal)
                 _update_map(state_maps, HASHED, s0, y, reciprocal)
                 _update_map(state_maps, HASHED + 1, s1, y, reciprocal)
                 order0[b * 256 + c0] = next_state[s0 * 2 + y]
@@ -623,9 +624,10 @@ def code_steps(
                     for k in range(hashed):
                         i = used[k]
                         first_buckets[i] = buckets[i]
-                        buckets[i] = _find(table, _hash(contexts[i], c0), mask, state_total, runs)
-                    for q in range(n_stationary):
-                        cells[q] = _find_cells(stationary, q, _hash(contexts[STATIONARY[q]], c0), stationary_mask)
+                        nibble_contexts[i] = _hash(contexts[i], c0)
+                        buckets[i] = _find(table, nibble_contexts[i], mask, state_total, runs)
+                    for q in range(n_stationary):  # its contexts are in use (test_bitwise checks)
+                        cells[q] = _find_cells(stationary, q, nibble_contexts[STATIONARY[q]], stationary_mask)
                     nib = 1
                 else:
                     nib = nib * 2 + y
@@ -725,8 +727,9 @@ def code_steps(
 
 @njit(cache=True, inline="always")
 def _update_map(maps, i, s, y, reciprocal):  # pragma: no cover
-    """p += (y - p) / (n + 1.5), n counting up to STATE_MAP_LIMIT: 22-bit p above a 10-bit n."""
-    v = maps[i, s]
+    """p += (y - p) / (n + 1.5), n counting up to STATE_MAP_LIMIT: 22-bit p above a 10-bit n (in
+    int64 state maps and uint32 stationary maps)."""
+    v = np.int64(maps[i, s])
     n = v & 1023
     p = v >> 10
     p += (((y << 22) - p) * reciprocal[n]) >> 16
@@ -738,30 +741,19 @@ def _find_cells(cells, q, h, mask):  # pragma: no cover
     """The 16 cells of hash h in stationary map q: of two neighbours, the one whose cell 0 holds
     h's check, else the less used, cleared."""
     check = (h >> 16) | 1  # never STATIONARY_START: an unused block matches no check
-    first = q * (mask + 1)
     base = h & mask
     best, best_n = -1, 1 << 30
     for k in range(2):
-        i = (first + ((base ^ k) & mask)) << 4
-        if cells[i] == check:
+        i = ((base ^ k) & mask) << 4
+        if cells[q, i] == check:
             return i
-        n = cells[i + 1] & 1023
+        n = cells[q, i + 1] & 1023
         if n < best_n:
             best, best_n = i, n
-    cells[best] = check
+    cells[q, best] = check
     for j in range(1, 16):
-        cells[best + j] = STATIONARY_START
+        cells[q, best + j] = STATIONARY_START
     return best
-
-
-@njit(cache=True, inline="always")
-def _update_stationary(cells, i, y, reciprocal):  # pragma: no cover
-    """A stationary map's cell (uint32): p += (y - p) / (n + 1.5), as _update_map."""
-    v = np.int64(cells[i])
-    n = v & 1023
-    p = v >> 10
-    p += (((y << 22) - p) * reciprocal[n]) >> 16
-    cells[i] = (p << 10) | (n + 1 if n < STATE_MAP_LIMIT else n)
 
 
 @njit(cache=True, inline="always")

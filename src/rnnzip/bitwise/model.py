@@ -75,7 +75,7 @@ class BitwiseModel:
         maps = len(kernel.STATIONARY) if full else 0
         cells = min(cfg.cm_bits - 5, kernel.STATIONARY_BITS)
         self.stationary_mask = (1 << (cells - 4)) - 1
-        self.stationary = np.full(maps << cells, kernel.STATIONARY_START, dtype=np.uint32)
+        self.stationary = np.full((maps, 1 << cells), kernel.STATIONARY_START, dtype=np.uint32)
         self.dmc_next, self.dmc_count, self.dmc_used = kernel.new_dmc(len(kernel.DMC_CLONE) if full else 0)
         self.coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)  # low, high, x, position
 
