@@ -61,7 +61,7 @@ HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
     [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34,
-     22, 23, 24, 25],
+     35, 36, 22, 23, 24, 25],
     dtype=np.int64,
 )  # fmt: skip
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
@@ -71,7 +71,10 @@ DIRECT_INPUTS = 2
 # whether another byte ever followed the context). All 0 for an unseen context.
 INPUTS_PER_CONTEXT = 3
 MATCH_MIN = 7  # bytes of context the match model looks up (measured: 5, 6, 7 within 0.02%)
-MATCH_MAX = 63
+MATCH_MAX = 65535
+MATCH_VERIFY = 63
+MATCH_INPUTS = 6
+MATCH_ROWS = 28 * 2 * 8 + 256 * 8 * 256
 NETWORK_INPUTS = 3  # stretch(p) of the network's bit probability, and two APM-refined copies
 # Contexts whose hash also keys a stationary probability per bit (stretch(p) one more input): a
 # bit history forgets (its counts stay small), while these adapt as 1/(n + 1.5) up to
@@ -98,7 +101,7 @@ DMC_NODES = 1 << 22  # per model; the graph restarts from the tree when they are
 DMC_LIMIT = 4096  # an edge's count halves (with its sibling's) above this
 # the mixer's inputs: contexts, direct, stationary, DMC, match 2, network, bias 1
 INPUTS = (
-    HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + len(STATIONARY) + len(DMC_CLONE) + 2 + NETWORK_INPUTS + 1
+    HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + len(STATIONARY) + len(DMC_CLONE) + MATCH_INPUTS + NETWORK_INPUTS + 1
 )
 # Weight sets of mixer layer 1, each row selected by a small context, and their rows: c0; c1 x
 # match length; orders seen x c1's top 3 bits x bpos; c2 x bpos; word length x c0; byte classes
@@ -114,7 +117,7 @@ INPUTS = (
 # 294,067 / 47,298; + the last 3 types with c0 294,031 / 47,245 (that one alone 294,175 / 47,231;
 # the shape's last 2 types alone 294,180 / 47,244; the match state x bpos: nothing). Sets from
 # FAST_SETS on run only with at least FULL_MIXER_CONTEXTS contexts: level 1 keeps its speed.
-SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192], dtype=np.int64)
+SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024], dtype=np.int64)
 SETS = len(SET_ROWS)
 FAST_SETS = 8
 FULL_MIXER_CONTEXTS = 12
@@ -145,13 +148,14 @@ STATE_MAP_LIMIT = 1023  # a state map's count limit: its rate falls to 1/(limit 
 # to 1/259.5 302,857; and the mix below, pm + a1 + 2 (a2 + a3 + a4), rather than 2 pm + a1 + a2 +
 # 2 (a3 + a4): 302,709.
 APM_LIMIT = 120
+P16_MIN = 16
 
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
 # contexts with a run input: orders 3-7 and 10, the word contexts, text, contexts 26-34 (measured: with orders 2
 # and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
-_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, 0, 0, 0])
+_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, 1, 1, 0, 0, 0])
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
@@ -255,7 +259,7 @@ def _apm(stretch, table, row, p):  # pragma: no cover
     s = stretch[p] + 2048
     lo, w = s >> 7, s & 127
     i = row * 33 + lo
-    return ((table[i] & 0xFFFF) * (128 - w) + (table[i + 1] & 0xFFFF) * w) >> 11, i + (w >> 6)
+    return ((table[i] & 0xFFFF) * (128 - w) + (table[i + 1] & 0xFFFF) * w) >> 7, i + (w >> 6)
 
 
 @njit(cache=True, inline="always")
@@ -366,7 +370,7 @@ def code_steps(
                     u = cand % steps
                     if u < t or (u == t and cand < here):  # coded already
                         n = 0
-                        while n < MATCH_MAX and n < u and n < t and data[cand - 1 - n] == data[here - 1 - n]:
+                        while n < MATCH_VERIFY and n < u and n < t and data[cand - 1 - n] == data[here - 1 - n]:
                             n += 1
                         if n >= MATCH_MIN:
                             mptr, mlen = cand, n
@@ -428,6 +432,15 @@ def code_steps(
             contexts[32] = _hash(word_shape << 32 | shape, 44)
             contexts[33] = _hash(opened * 65536 + word, 45)
             contexts[34] = _hash(_hash(gap, keyword), 47)
+            o12, o16 = 0, 0
+            if t >= 16:
+                for q in range(8, 12):
+                    o12 = (o12 << 8) | np.int64(data[here - q - 1])
+                o16 = o12
+                for q in range(12, 16):
+                    o16 = (o16 << 8) | np.int64(data[here - q - 1])
+            contexts[35] = _hash(_hash(hist, o12), 48)
+            contexts[36] = _hash(_hash(hist, o16), 49)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
@@ -489,17 +502,30 @@ def code_steps(
                     n0, n1 = np.int64(dmc_count[node]), np.int64(dmc_count[node + 1])
                     x[j + q] = stretch[((n1 * 2 + 1) << 12) // (n0 * 2 + n1 * 2 + 2)]
                 j += n_dmc
-                mrow = -1
+                mrow, mrow2 = -1, -1
                 if expected > 0 and (expected >> (8 - bit)) == c0:
                     ebit = (expected >> (7 - bit)) & 1
-                    mrow = min(mlen, 15) * 2 + ebit
+                    dense = mlen - 1 if mlen <= 16 else 12 + (min(mlen - 1, 63) >> 2)
+                    mrow = (dense * 2 + ebit) * 8 + bit
+                    mrow2 = 448 + (((expected & 255) * 8 + bit) << 8) + c1
                     p = match_map[0, mrow] >> 20
                     x[j] = stretch[p]
-                    x[j + 1] = (p - 2048) >> 2 if ebit else (2048 - p) >> 2
+                    x[j + 1] = (p - 2048) >> 2
+                    p = match_map[0, mrow2] >> 20
+                    x[j + 2] = stretch[p]
+                    x[j + 3] = (p - 2048) >> 2
+                    sign = 2 * ebit - 1
+                    x[j + 4] = sign * (min(mlen, 32) << 5)
+                    nb = 0
+                    v = mlen
+                    while v > 1:
+                        nb += 1
+                        v >>= 1
+                    x[j + 5] = sign * ((nb * 16 + (((mlen << 4) >> nb) & 15)) << 2)
                 else:
-                    x[j] = 0
-                    x[j + 1] = 0
-                j += 2
+                    for q in range(MATCH_INPUTS):
+                        x[j + q] = 0
+                j += MATCH_INPUTS
                 net_sel = 0
                 if use_network:
                     lo = (c0 - (1 << bit)) << (8 - bit)
@@ -512,9 +538,9 @@ def code_steps(
                     net_row = c0
                     net_row2 = 256 + ((c1 << 8) | c0)
                     pa, _ = _apm(stretch, network_map, net_row, pn)
-                    x[j + 1] = stretch[pa]
+                    x[j + 1] = stretch[pa >> 4]
                     pa, _ = _apm(stretch, network_map, net_row2, pn)
-                    x[j + 2] = stretch[pa]
+                    x[j + 2] = stretch[pa >> 4]
                     if (net_expected >> (8 - bit)) == c0:
                         confident = 0 if n0 + n1 == 0 else (max(n0, n1) * 4) // (n0 + n1)  # 2..4
                         net_sel = 1 + ((net_expected >> (7 - bit)) & 1) + 2 * min(confident - 2, 2)
@@ -535,6 +561,17 @@ def code_steps(
                     rows[9] = _hash(hist & 0xFFFF, c0) & 4095
                     rows[10] = _hash(word_shape << 16 | (shape & 0xFFFF), c0) & 4095
                     rows[11] = _hash(shape & 0xFFFFFF, c0) & 8191
+                    c3 = (hist >> 16) & 255
+                    rows[12] = c3 * 8 + bit
+                    if bit:
+                        cc = (c0 << (8 - bit)) & 255
+                        if bit == 1:
+                            cc |= c3 >> 1
+                        rows[13] = (min(bit, 5) << 8) | (c1 >> 5) | ((c2 >> 5) << 3) | (cc & 192)
+                    else:
+                        rows[13] = (c3 >> 7) | (((hist >> 31) & 1) << 1) | ((c2 >> 6) << 2) | (c1 & 240)
+                    partial = c0 - (1 << bit)
+                    rows[14] = c1 | ((bit > 5) << 8) | ((partial == 0 or partial == (1 << bit) - 1) << 9)
                 final_row = (1 if mlen > 0 else 0) * 8 + bit
                 dot2 = 0
                 for k in range(sets):
@@ -555,10 +592,9 @@ def code_steps(
                 a2, i2 = _apm(stretch, apms, 256 + (_hash(hist & 0xFFFF, c0) & 0xFFFF), pm)
                 a3, i3 = _apm(stretch, apms, 256 + 65536 + (_hash(hist & 0xFFFFFF, c0) & 0xFFFF), pm)
                 a4, i4 = _apm(stretch, apms, 256 + 2 * 65536 + (_hash(word_shape << 32 | shape, c0) & 0xFFFF), pm)
-                p = (pm + a1 + 2 * a2 + 2 * a3 + 2 * a4 + 4) >> 3
-                p = min(max(p, 1), 4095)
-                # --- code the bit: P(1) = p / 4096, 16 bits at the coder
-                p16 = p << 4
+                p16 = (pm * 16 + a1 + 2 * a2 + 2 * a3 + 2 * a4 + 4) >> 3
+                p16 = min(max(p16, P16_MIN), 65536 - P16_MIN)
+                # --- code the bit: P(1) = p16 / 65536
                 span = high - low
                 mid = low + (span >> 16) * p16 + (((span & 0xFFFF) * p16) >> 16)
                 y = ((byte >> (7 - bit)) & 1) if encode else (1 if xcode <= mid else 0)
@@ -592,6 +628,7 @@ def code_steps(
                 order1[b * 65536 + c1 * 256 + c0] = next_state[s1 * 2 + y]
                 if mrow >= 0:
                     _update_map(match_map, 0, mrow, y, reciprocal)
+                    _update_map(match_map, 0, mrow2, y, reciprocal)
                 if use_network:
                     _, ia = _apm(stretch, network_map, net_row, pn)
                     _update_apm(network_map, ia, y, reciprocal)

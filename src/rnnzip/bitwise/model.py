@@ -61,7 +61,7 @@ class BitwiseModel:
         self.state_maps = kernel.initial_state_maps(kernel.HASHED + kernel.DIRECT)
         self.run_maps = np.tile(_RUN_PRIOR, (kernel.HASHED, 1))
         self.match_table = np.full(1 << match_table_bits(length), -1, dtype=np.int64)
-        self.match_map = kernel.initial_state_maps(1)[:, :32].copy()  # (length, expected bit) rows
+        self.match_map = np.full((1, kernel.MATCH_ROWS), (1 << 21) << 10, dtype=np.int64)
         self.word_ends = np.zeros(1 << 18, dtype=np.int64)  # where each word last ended
         self.streams = kernel.new_streams(batch, steps)
         # layer 1 starts at zero (measured on enwik5: 1/16 per input 27,223 bytes, 1/4 27,342, 0 27,230)
