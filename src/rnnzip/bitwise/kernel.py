@@ -61,7 +61,7 @@ HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
     [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34,
-     35, 36, 22, 23, 24, 25],
+     35, 37, 36, 22, 23, 24, 25],
     dtype=np.int64,
 )  # fmt: skip
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
@@ -155,7 +155,7 @@ _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
 # contexts with a run input: orders 3-7 and 10, the word contexts, text, contexts 26-34 (measured: with orders 2
 # and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
-_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, 1, 1, 0, 0, 0])
+_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, 1, 1, 1, 0, 0, 0])
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
@@ -276,7 +276,7 @@ def code_steps(
     encode, t_start, t_end, batch, steps, length, data, out, coder, shared, sets,
     table, runs, mask, order0, order1, state_maps, run_maps, match_table, match_map, word_ends, stream,
     weights, row_counts, final_weights, apms, network_counts, network_map, use_network, tables, stationary,
-    stationary_mask, dmc_next, dmc_count, dmc_used,
+    stationary_mask, dmc_next, dmc_count, dmc_used, indirect,
 ):  # pragma: no cover (compiled)  # fmt: skip
     """Code steps [t_start, t_end) of all active streams; returns False when the encoder's
     output would exceed `out` (then the caller stores the block instead).
@@ -441,6 +441,8 @@ def code_steps(
                     o16 = (o16 << 8) | np.int64(data[here - q - 1])
             contexts[35] = _hash(_hash(hist, o12), 48)
             contexts[36] = _hash(_hash(hist, o16), 49)
+            # indirect: c1 and the bytes that followed its last 3 occurrences
+            contexts[37] = _hash(c1 << 24 | (indirect[c1] & 0xFFFFFF), 50)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
@@ -688,6 +690,7 @@ def code_steps(
                     mptr, mlen = mptr + 1, min(mlen + 1, MATCH_MAX)
                 else:
                     mlen = 0
+            indirect[c1] = ((indirect[c1] << 8) | byte) & 0xFFFFFF
             hist = ((hist << 8) | byte) & 0xFFFFFFFFFFFFFF
             letter = word_letter[byte]
             if letter:

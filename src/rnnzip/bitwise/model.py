@@ -77,6 +77,7 @@ class BitwiseModel:
         self.stationary_mask = (1 << (cells - 4)) - 1
         self.stationary = np.full((maps, 1 << cells), kernel.STATIONARY_START, dtype=np.uint32)
         self.dmc_next, self.dmc_count, self.dmc_used = kernel.new_dmc(len(kernel.DMC_CLONE) if full else 0)
+        self.indirect = np.zeros(256, dtype=np.int64)  # per byte, the 3 bytes that followed its last occurrences
         self.coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)  # low, high, x, position
 
     def code(self, encode: bool, t_start: int, t_end: int, data: np.ndarray, out: np.ndarray,
@@ -89,7 +90,7 @@ class BitwiseModel:
                 self.state_maps, self.run_maps, self.match_table, self.match_map, self.word_ends, self.streams,
                 self.weights, self.row_counts, self.final_weights, self.apms, counts, self.network_map,
                 network_counts is not None, kernel.TABLES, self.stationary, self.stationary_mask,
-                self.dmc_next, self.dmc_count, self.dmc_used,
+                self.dmc_next, self.dmc_count, self.dmc_used, self.indirect,
             )
         )  # fmt: skip
 
