@@ -117,7 +117,7 @@ INPUTS = (
 # 294,067 / 47,298; + the last 3 types with c0 294,031 / 47,245 (that one alone 294,175 / 47,231;
 # the shape's last 2 types alone 294,180 / 47,244; the match state x bpos: nothing). Sets from
 # FAST_SETS on run only with at least FULL_MIXER_CONTEXTS contexts: level 1 keeps its speed.
-SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024], dtype=np.int64)
+SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024, 512, 2048, 4096], dtype=np.int64)
 SETS = len(SET_ROWS)
 FAST_SETS = 8
 FULL_MIXER_CONTEXTS = 12
@@ -463,6 +463,10 @@ def code_steps(
                 cells[q] = _find_cells(stationary, q, contexts[STATIONARY[q]], stationary_mask)
             c0, nib = 1, 1
             order4_row = _hash(hist & 0xFFFFFFFF, 5) & 2047
+            spaces = 0  # which of the last 7 bytes are spaces
+            for q in range(7):
+                spaces |= (((hist >> (8 * q)) & 255) == 32) << q
+            word_first = np.int64(data[here - wordlen]) if wordlen and wordlen <= here - b * steps else 0
             byte = np.int64(data[here]) if encode else 0
             for bit in range(8):
                 # --- inputs
@@ -574,6 +578,10 @@ def code_steps(
                         rows[13] = (c3 >> 7) | (((hist >> 31) & 1) << 1) | ((c2 >> 6) << 2) | (c1 & 240)
                     partial = c0 - (1 << bit)
                     rows[14] = c1 | ((bit > 5) << 8) | ((partial == 0 or partial == (1 << bit) - 1) << 9)
+                    agree = 1 if mrow >= 0 else 0
+                    rows[15] = ((min(mlen, 15) * 2 + agree) * 2 + (expected >> (7 - bit) & 1) * agree) * 8 + bit
+                    rows[16] = _hash(word_first * (wordlen < 4) * 8 + min(wordlen, 6), c0) & 2047
+                    rows[17] = _hash(spaces << 3 | byte_class[c1], c0) & 4095
                 final_row = (1 if mlen > 0 else 0) * 8 + bit
                 dot2 = 0
                 for k in range(sets):
