@@ -117,7 +117,7 @@ INPUTS = (
 # 294,067 / 47,298; + the last 3 types with c0 294,031 / 47,245 (that one alone 294,175 / 47,231;
 # the shape's last 2 types alone 294,180 / 47,244; the match state x bpos: nothing). Sets from
 # FAST_SETS on run only with at least FULL_MIXER_CONTEXTS contexts: level 1 keeps its speed.
-SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024, 512, 2048, 4096], dtype=np.int64)
+SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024], dtype=np.int64)
 SETS = len(SET_ROWS)
 FAST_SETS = 8
 FULL_MIXER_CONTEXTS = 12
@@ -347,6 +347,7 @@ def code_steps(
     cum = network_counts[0]
     net_expected, pn, net_row, net_row2 = 0, 2048, 0, 0
     low, high, xcode, pos = coder[0], coder[1], coder[2], coder[3]
+    touch = 0  # the sum of loads made early to overlap cache misses (only kept so they are made)
     limit = out.size - 8
     for t in range(t_start, t_end):
         for b in range(batch):
@@ -446,6 +447,8 @@ def code_steps(
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
+            for k in range(hashed):  # load the buckets first, so that their misses overlap
+                touch += table[(contexts[used[k]] & mask) << 4]
             for k in range(hashed):
                 i = used[k]
                 buckets[i] = _find(table, contexts[i], mask, state_total, runs)
@@ -463,10 +466,6 @@ def code_steps(
                 cells[q] = _find_cells(stationary, q, contexts[STATIONARY[q]], stationary_mask)
             c0, nib = 1, 1
             order4_row = _hash(hist & 0xFFFFFFFF, 5) & 2047
-            spaces = 0  # which of the last 7 bytes are spaces
-            for q in range(7):
-                spaces |= (((hist >> (8 * q)) & 255) == 32) << q
-            word_first = np.int64(data[here - wordlen]) if wordlen and wordlen <= here - b * steps else 0
             byte = np.int64(data[here]) if encode else 0
             for bit in range(8):
                 # --- inputs
@@ -578,11 +577,12 @@ def code_steps(
                         rows[13] = (c3 >> 7) | (((hist >> 31) & 1) << 1) | ((c2 >> 6) << 2) | (c1 & 240)
                     partial = c0 - (1 << bit)
                     rows[14] = c1 | ((bit > 5) << 8) | ((partial == 0 or partial == (1 << bit) - 1) << 9)
-                    agree = 1 if mrow >= 0 else 0
-                    rows[15] = ((min(mlen, 15) * 2 + agree) * 2 + (expected >> (7 - bit) & 1) * agree) * 8 + bit
-                    rows[16] = _hash(word_first * (wordlen < 4) * 8 + min(wordlen, 6), c0) & 2047
-                    rows[17] = _hash(spaces << 3 | byte_class[c1], c0) & 4095
                 final_row = (1 if mlen > 0 else 0) * 8 + bit
+                # load every row's cache lines first, so that their misses overlap
+                for k in range(sets):
+                    w0 = (set_rows[k] + rows[k]) * INPUTS
+                    for i in range(0, n_inputs, 8):
+                        touch += weights[w0 + i]
                 dot2 = 0
                 for k in range(sets):
                     w0 = (set_rows[k] + rows[k]) * INPUTS
@@ -672,6 +672,7 @@ def code_steps(
                         i = used[k]
                         first_buckets[i] = buckets[i]
                         nibble_contexts[i] = _hash(contexts[i], c0)
+                        touch += table[(nibble_contexts[i] & mask) << 4]
                         buckets[i] = _find(table, nibble_contexts[i], mask, state_total, runs)
                     for q in range(n_stationary):  # its contexts are in use (test_bitwise checks)
                         cells[q] = _find_cells(stationary, q, nibble_contexts[STATIONARY[q]], stationary_mask)
@@ -770,6 +771,7 @@ def code_steps(
                 keyword,
             )
     coder[0], coder[1], coder[2], coder[3] = low, high, xcode, pos
+    coder[4] = touch & 1
     return True
 
 

@@ -78,7 +78,7 @@ class BitwiseModel:
         self.stationary = np.full((maps, 1 << cells), kernel.STATIONARY_START, dtype=np.uint32)
         self.dmc_next, self.dmc_count, self.dmc_used = kernel.new_dmc(len(kernel.DMC_CLONE) if full else 0)
         self.indirect = np.zeros(256, dtype=np.int64)  # per byte, the 3 bytes that followed its last occurrences
-        self.coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)  # low, high, x, position
+        self.coder = np.array([0, 0xFFFFFFFF, 0, 0, 0], dtype=np.int64)  # low, high, x, position, sink
 
     def code(self, encode: bool, t_start: int, t_end: int, data: np.ndarray, out: np.ndarray,
              network_counts: np.ndarray | None = None) -> bool:  # fmt: skip
