@@ -35,6 +35,7 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # the distance since it last ended (log2; 0 when it never did: whether it may end now); 32 the
 # word's shape (length, may end, capitals) and the letter types of its last 4 bytes; 33 the open
 # quote or bracket and the word; 34 the gap and the keyword (the last word before ':' or '=');
+# 35 order 12; 36 c1 and the 3 bytes that followed its last occurrences (an indirect context);
 # then stream-local order 2, order 3, word (the stream index hashed in: B streams interleave).
 # Measured as additions to contexts 0-12 (5 test files: enwik5, alice29, progc, 200 KB of the
 # Russian novel, book1; total bytes 301,578 before): column 299,599 (alice29 and book1 -0.9%),
@@ -57,11 +58,15 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # keyword with the word and c1; later, with 12 weight sets: the word and the two words before it
 # in runs of words separated by single spaces (-0.07% on the 5 test files), the line-above match
 # length (-0.09% on source, 0 on text), the column with the line's first class and capitals (-0.05%).
+# Then, with 15 weight sets (5 test files / source and markup, bytes): order 12 -16 / -46 (fields.c
+# -2.8%; with order 16 too +24 / -93, left out); the indirect context 36 +13 / -178 (progl, progp,
+# trans -0.5..-1%); also tried as indirect contexts: c2c1 and the 2 bytes that followed it (+66 /
+# -38), c2c1 and 1 (+3), case-folded c2c1 and 2 (+8). Levels 6-7 run 33 contexts, 8-9 all 37.
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
     [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34,
-     35, 37, 36, 22, 23, 24, 25],
+     35, 36, 22, 23, 24, 25],
     dtype=np.int64,
 )  # fmt: skip
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
@@ -71,8 +76,13 @@ DIRECT_INPUTS = 2
 # whether another byte ever followed the context). All 0 for an unseen context.
 INPUTS_PER_CONTEXT = 3
 MATCH_MIN = 7  # bytes of context the match model looks up (measured: 5, 6, 7 within 0.02%)
-MATCH_MAX = 65535
-MATCH_VERIFY = 63
+MATCH_MAX = 65535  # a match's length counts up to this (its inputs read it on a log scale)
+MATCH_VERIFY = 63  # bytes compared backwards when a candidate is found
+# The match model's inputs, while its expected byte agrees with the bits so far: stretch(p) and
+# p - 1/2 of two maps, by (length bucket 0-27, expected bit, bit position) and by (expected byte,
+# bit position, c1), and the expected bit's sign times min(length, 32) and times log2(length).
+# Measured against 2 inputs of a (length up to 15, expected bit) map (5 test files / source and
+# markup): 291,763 / 46,977 -> 291,760 / 46,931 (progp -0.2%, trans -0.2%).
 MATCH_INPUTS = 6
 MATCH_ROWS = 28 * 2 * 8 + 256 * 8 * 256
 NETWORK_INPUTS = 3  # stretch(p) of the network's bit probability, and two APM-refined copies
@@ -117,6 +127,13 @@ INPUTS = (
 # 294,067 / 47,298; + the last 3 types with c0 294,031 / 47,245 (that one alone 294,175 / 47,231;
 # the shape's last 2 types alone 294,180 / 47,244; the match state x bpos: nothing). Sets from
 # FAST_SETS on run only with at least FULL_MIXER_CONTEXTS contexts: level 1 keeps its speed.
+# Then three more, after paq8px's selectors: c3 x bpos; the partial byte's top bits with the high
+# bits of c1-c3; c1 with bpos > 5 and whether the bits so far are all equal: 5 test files / source
+# and markup 291,747 / 46,885 -> 291,633 / 46,765 (progp -0.4%). (paq8px -8 with all its selectors
+# constant: progl 9,506 -> 10,556, progp 6,374 -> 7,118, +11%; rnnzip with its sets constant:
+# progl 10,538 -> 11,409.) Also tried: the match state x bpos, the first letter with the word
+# length and c0, the spaces among the last 7 bytes with c1's class and c0: together -120 / -27
+# for 14% more time (left out); the match state in set 6 when no network runs: -15 / -25.
 SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024], dtype=np.int64)
 SETS = len(SET_ROWS)
 FAST_SETS = 8
@@ -148,14 +165,17 @@ STATE_MAP_LIMIT = 1023  # a state map's count limit: its rate falls to 1/(limit 
 # to 1/259.5 302,857; and the mix below, pm + a1 + 2 (a2 + a3 + a4), rather than 2 pm + a1 + a2 +
 # 2 (a3 + a4): 302,709.
 APM_LIMIT = 120
-P16_MIN = 16
+# The APMs' and the coder's probabilities have 16 bits (they had 12): 5 test files / source and
+# markup 291,793 / 46,981 -> 291,763 / 46,977. A final count-based map by (bit position, p) as
+# paq8px's APMPost: -45 / +1 with its weak prior, worse with a stronger one (left out).
+P16_MIN = 16  # the coder's probability stays within [P16_MIN, 65536 - P16_MIN]
 
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
 # contexts with a run input: orders 3-7 and 10, the word contexts, text, contexts 26-34 (measured: with orders 2
 # and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
-_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, 1, 1, 1, 0, 0, 0])
+_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, 1, 1, 0, 0, 0])
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
@@ -292,7 +312,9 @@ def code_steps(
     the last opening bracket), hash of the line so far, high nibbles of the last 8 bytes, the
     shape of the current token (4 bytes), the open quote or bracket, the keyword, then each DMC
     model's node. stationary: (maps, cells) the stationary maps (stationary_mask + 1 blocks of 16
-    cells each); dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model."""
+    cells each); dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model;
+    indirect: per byte value, the 3 bytes that followed its last occurrences. coder[4] receives a
+    bit of the early loads' sum (below), so that they are not optimised away."""
     next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class, letter_type, fold2 = (
         tables
     )
@@ -347,7 +369,10 @@ def code_steps(
     cum = network_counts[0]
     net_expected, pn, net_row, net_row2 = 0, 2048, 0, 0
     low, high, xcode, pos = coder[0], coder[1], coder[2], coder[3]
-    touch = 0  # the sum of loads made early to overlap cache misses (only kept so they are made)
+    # Buckets and mixer rows are loaded once before they are used, all of a byte's (or a bit's) at a
+    # time, so that their cache misses overlap instead of coming one after another: enwik5 about 20%
+    # faster (the same for the stationary maps' blocks: no gain). `touch` sums those loads.
+    touch = 0
     limit = out.size - 8
     for t in range(t_start, t_end):
         for b in range(batch):
@@ -433,21 +458,16 @@ def code_steps(
             contexts[32] = _hash(word_shape << 32 | shape, 44)
             contexts[33] = _hash(opened * 65536 + word, 45)
             contexts[34] = _hash(_hash(gap, keyword), 47)
-            o12, o16 = 0, 0
-            if t >= 16:
+            o12 = 0  # bytes 8-12 back, within this stream
+            if t >= 12:
                 for q in range(8, 12):
                     o12 = (o12 << 8) | np.int64(data[here - q - 1])
-                o16 = o12
-                for q in range(12, 16):
-                    o16 = (o16 << 8) | np.int64(data[here - q - 1])
             contexts[35] = _hash(_hash(hist, o12), 48)
-            contexts[36] = _hash(_hash(hist, o16), 49)
-            # indirect: c1 and the bytes that followed its last 3 occurrences
-            contexts[37] = _hash(c1 << 24 | (indirect[c1] & 0xFFFFFF), 50)
+            contexts[36] = _hash(c1 << 24 | indirect[c1], 50)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
-            for k in range(hashed):  # load the buckets first, so that their misses overlap
+            for k in range(hashed):  # load the buckets first (see touch)
                 touch += table[(contexts[used[k]] & mask) << 4]
             for k in range(hashed):
                 i = used[k]
@@ -578,8 +598,7 @@ def code_steps(
                     partial = c0 - (1 << bit)
                     rows[14] = c1 | ((bit > 5) << 8) | ((partial == 0 or partial == (1 << bit) - 1) << 9)
                 final_row = (1 if mlen > 0 else 0) * 8 + bit
-                # load every row's cache lines first, so that their misses overlap
-                for k in range(sets):
+                for k in range(sets):  # load every row's cache lines first (see touch)
                     w0 = (set_rows[k] + rows[k]) * INPUTS
                     for i in range(0, n_inputs, 8):
                         touch += weights[w0 + i]
