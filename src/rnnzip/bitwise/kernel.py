@@ -109,9 +109,15 @@ STATIONARY_START = (1 << 21) << 10  # p = 1/2, count 0
 DMC_CLONE = np.array([32], dtype=np.int64)
 DMC_NODES = 1 << 22  # per model; the graph restarts from the tree when they are used up
 DMC_LIMIT = 4096  # an edge's count halves (with its sibling's) above this
-# the mixer's inputs: contexts, direct, stationary, DMC, match 2, network, bias 1
+# the mixer's inputs: contexts, direct, stationary, DMC, match, network, bias 1
 INPUTS = (
-    HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + len(STATIONARY) + len(DMC_CLONE) + MATCH_INPUTS + NETWORK_INPUTS + 1
+    HASHED * INPUTS_PER_CONTEXT
+    + DIRECT * DIRECT_INPUTS
+    + len(STATIONARY)
+    + len(DMC_CLONE)
+    + MATCH_INPUTS
+    + NETWORK_INPUTS
+    + 1
 )
 # Weight sets of mixer layer 1, each row selected by a small context, and their rows: c0; c1 x
 # match length; orders seen x c1's top 3 bits x bpos; c2 x bpos; word length x c0; byte classes
@@ -134,7 +140,9 @@ INPUTS = (
 # progl 10,538 -> 11,409.) Also tried: the match state x bpos, the first letter with the word
 # length and c0, the spaces among the last 7 bytes with c1's class and c0: together -120 / -27
 # for 14% more time (left out); the match state in set 6 when no network runs: -15 / -25.
-SET_ROWS = np.array([256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024], dtype=np.int64)
+SET_ROWS = np.array(
+    [256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024], dtype=np.int64
+)
 SETS = len(SET_ROWS)
 FAST_SETS = 8
 FULL_MIXER_CONTEXTS = 12
@@ -173,9 +181,11 @@ P16_MIN = 16  # the coder's probability stays within [P16_MIN, 65536 - P16_MIN]
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
-# contexts with a run input: orders 3-7 and 10, the word contexts, text, contexts 26-34 (measured: with orders 2
+# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-36 (measured: with orders 2
 # and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
-_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, 1, 1, 0, 0, 0])
+_RUNS = np.array(
+    [0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, 1, 1, 0, 0, 0]
+)
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
