@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..engine import Layout, Predictor
 
 Progress = Callable[[int], None]
-_APM_ROWS = 256 + 3 * 65536  # c0; order 2, order 3, the token's shape hashed with c0
+_APM_ROWS = 256 + 4 * 65536  # c0; order 2, order 3, the token's shape, the match state with c1, hashed with c0
 _STEPS_PER_CALL = 1 << 16  # without a network: steps per compiled call (about 0.6 s at level 6)
 _PAYLOAD_SLACK = 64  # an encoder output longer than the block plus this is stored instead
 
