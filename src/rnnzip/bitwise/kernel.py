@@ -36,7 +36,12 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # word's shape (length, may end, capitals) and the letter types of its last 4 bytes; 33 the open
 # quote or bracket and the word; 34 the gap and the keyword (the last word before ':' or '=');
 # 35 order 12; 36 c1 and the 3 bytes that followed its last occurrences (an indirect context);
-# then stream-local order 2, order 3, word (the stream index hashed in: B streams interleave).
+# 37 the word, c1, the sentence's first word and how many words it has had (up to 3); 38 the word,
+# c1 and the last word of 4 or more letters (skipping short words and punctuation); 39 the word,
+# c1 and the bracket heads (the first word inside the innermost open bracket and inside the one
+# around it; outside brackets, the line's first word); 40 the bracket heads and order 2, inside
+# brackets only; then stream-local order 2, order 3, word (the stream index hashed in: B streams
+# interleave).
 # Measured as additions to contexts 0-12 (5 test files: enwik5, alice29, progc, 200 KB of the
 # Russian novel, book1; total bytes 301,578 before): column 299,599 (alice29 and book1 -0.9%),
 # then word and the one before the previous 299,125, column and classes 298,640, column and
@@ -61,12 +66,18 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # Then, with 15 weight sets (5 test files / source and markup, bytes): order 12 -16 / -46 (fields.c
 # -2.8%; with order 16 too +24 / -93, left out); the indirect context 36 +13 / -178 (progl, progp,
 # trans -0.5..-1%); also tried as indirect contexts: c2c1 and the 2 bytes that followed it (+66 /
-# -38), c2c1 and 1 (+3), case-folded c2c1 and 2 (+8). Levels 6-7 run 33 contexts, 8-9 all 37.
+# -38), c2c1 and 1 (+3), case-folded c2c1 and 2 (+8). Then contexts 37-40, added together:
+# 291,518 / 46,557 -> 291,431 / 46,182 (progl 10,479 -> 10,254, -2.1%; trans -0.8%), and each left
+# out in turn: sentence +66 / +20, long word +16 / +107 (words of 7+ letters rather than 4+: +47 /
+# +18; 3+: -2 / +37), heads with the word -12 / +32 (so only levels 8-9 run it; the innermost head
+# alone: +2 / +73), heads with order 2 -5 / +71 (at every depth, outside brackets too: +40 / +2).
+# Also tried: the last two long words with c1 (+24 / -50), the word before the open bracket with
+# the word and c1 (+43 / -12). Levels 5-7 run 36 contexts, 8-9 all 41.
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
     [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34,
-     35, 36, 22, 23, 24, 25],
+     35, 36, 37, 38, 40, 39, 22, 23, 24, 25],
     dtype=np.int64,
 )  # fmt: skip
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
@@ -181,10 +192,10 @@ P16_MIN = 16  # the coder's probability stays within [P16_MIN, 65536 - P16_MIN]
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
-# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-36 (measured: with orders 2
+# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-40 (measured: with orders 2
 # and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
 _RUNS = np.array(
-    [0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, 1, 1, 0, 0, 0]
+    [0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, *[1] * 6, 0, 0, 0]
 )
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
@@ -239,7 +250,11 @@ _FOLD_2BYTE = np.array(
     [ord(chr(cp).lower()) if len(chr(cp).lower()) == 1 and ord(chr(cp).lower()) < 0x800 else cp for cp in range(0x800)],
     dtype=np.int64,
 )
-STREAM_STATE = 20 + len(DMC_CLONE)  # int64 fields of per-stream state (code_steps lists them)
+# int64 fields of per-stream state (code_steps lists them): 20 fields, the DMC models' nodes, the
+# sentence's 3 fields, and the bracket heads (one per nesting depth, 0-15)
+SENTENCE = 20 + len(DMC_CLONE)
+HEADS = SENTENCE + 3
+STREAM_STATE = HEADS + 16
 
 
 @njit(cache=True, inline="always")
@@ -474,6 +489,17 @@ def code_steps(
                     o12 = (o12 << 8) | np.int64(data[here - q - 1])
             contexts[35] = _hash(_hash(hist, o12), 48)
             contexts[36] = _hash(c1 << 24 | indirect[c1], 50)
+            first_word, sentence_words, long_word = (
+                stream[b, SENTENCE],
+                stream[b, SENTENCE + 1],
+                stream[b, SENTENCE + 2],
+            )
+            contexts[37] = _hash(_hash(word, first_word) * 1024 + min(sentence_words, 3) * 256 + c1, 52)
+            contexts[38] = _hash(_hash(word, long_word) * 256 + c1, 53)
+            depth = nest >> 8
+            heads = _hash(stream[b, HEADS + depth], stream[b, HEADS + max(depth - 1, 0)])
+            contexts[39] = _hash(_hash(heads, word) * 256 + c1, 54)
+            contexts[40] = _hash(_hash(heads, hist & 0xFFFF), 55) if depth else _hash(0, 55)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
@@ -756,6 +782,13 @@ def code_steps(
                 gap = 0
             else:
                 if word:
+                    if sentence_words == 0:
+                        first_word = word
+                    sentence_words += 1
+                    if wordlen >= 4:
+                        long_word = word
+                    if stream[b, HEADS + (nest >> 8)] == 0:  # the first word in this bracket (or line)
+                        stream[b, HEADS + (nest >> 8)] = word
                     word_ends[word & (word_ends.size - 1)] = (here << 16) | ((word >> 16) & 0xFFFF)
                     if byte == 58 or byte == 61:  # ':' '='
                         keyword = word
@@ -767,11 +800,20 @@ def code_steps(
                     # 296,902 -> 295,638 bytes (alice29 -0.8%), source and markup -0.6% (only . ! ?:
                     # 296,459; only . , ; : ! ?: 295,902)
                     word2, word1 = word1, byte
+            if byte == 46 or byte == 33 or byte == 63:  # . ! ?
+                sentence_words = 0
+            stream[b, SENTENCE], stream[b, SENTENCE + 1], stream[b, SENTENCE + 2] = (
+                first_word,
+                sentence_words,
+                long_word,
+            )
             if letter or 48 <= byte <= 57:
                 text = ((text << 8) | (letter if letter else byte)) & 0xFFFFFFFFFF
             classes = ((classes << 3) | byte_class[byte]) & 0xFFFF
             if byte == 10:
                 column, line, previous_line = 0, here + 1, line
+                if nest < 256:  # outside brackets a line has a head of its own
+                    stream[b, HEADS] = 0
             else:
                 column += 1
             stream[b, 0], stream[b, 1], stream[b, 2], stream[b, 3] = hist, word, word1, column
@@ -780,6 +822,7 @@ def code_steps(
             stream[b, 13] = gap0
             if byte == 40 or byte == 91 or byte == 123 or byte == 60:
                 nest = (min((nest >> 8) + 1, 15) << 8) | byte
+                stream[b, HEADS + (nest >> 8)] = 0
             elif byte == 41 or byte == 93 or byte == 125 or byte == 62:
                 nest = max((nest >> 8) - 1, 0) << 8
             stream[b, 14] = nest
@@ -906,7 +949,7 @@ def new_streams(batch: int, steps: int) -> np.ndarray:
     state = np.zeros((batch, STREAM_STATE), dtype=np.int64)
     state[:, 6] = np.arange(batch) * steps  # the first line starts at the stream's start
     state[:, 7] = -1  # no previous line
-    state[:, 20:] = np.arange(len(DMC_CLONE)) * DMC_NODES  # at each DMC model's root
+    state[:, 20 : 20 + len(DMC_CLONE)] = np.arange(len(DMC_CLONE)) * DMC_NODES  # at each DMC model's root
     return state
 
 
