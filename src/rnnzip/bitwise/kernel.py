@@ -40,8 +40,10 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # c1 and the last word of 4 or more letters (skipping short words and punctuation); 39 the word,
 # c1 and the bracket heads (the first word inside the innermost open bracket and inside the one
 # around it; outside brackets, the line's first word); 40 the bracket heads and order 2, inside
-# brackets only; then stream-local order 2, order 3, word (the stream index hashed in: B streams
-# interleave).
+# brackets only; 41 the word and the word that last followed the previous word (an indirect
+# context of words); 42 the word and the word that last followed the previous two; 43 the word and
+# the word that followed the previous word before the last one; then stream-local order 2, order
+# 3, word (the stream index hashed in: B streams interleave).
 # Measured as additions to contexts 0-12 (5 test files: enwik5, alice29, progc, 200 KB of the
 # Russian novel, book1; total bytes 301,578 before): column 299,599 (alice29 and book1 -0.9%),
 # then word and the one before the previous 299,125, column and classes 298,640, column and
@@ -72,12 +74,15 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # +18; 3+: -2 / +37), heads with the word -12 / +32 (so only levels 8-9 run it; the innermost head
 # alone: +2 / +73), heads with order 2 -5 / +71 (at every depth, outside brackets too: +40 / +2).
 # Also tried: the last two long words with c1 (+24 / -50), the word before the open bracket with
-# the word and c1 (+43 / -12). Levels 5-7 run 36 contexts, 8-9 all 41.
+# the word and c1 (+43 / -12). Then the followers: context 41 (with c1) 291,419 / 46,214 ->
+# 291,178 / 46,125 (book1 -0.09%); + 42 (with c1) 291,102 / 46,078; both without c1 291,072 /
+# 46,061; + 43 -55 / -15 (so only levels 8-9 run it); the word that followed the last long word
+# instead: +88 / +6. Levels 5-7 run 38 contexts, 8-9 all 44.
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
     [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34,
-     35, 36, 37, 38, 40, 39, 22, 23, 24, 25],
+     35, 36, 37, 38, 40, 41, 42, 39, 43, 22, 23, 24, 25],
     dtype=np.int64,
 )  # fmt: skip
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
@@ -192,10 +197,10 @@ P16_MIN = 16  # the coder's probability stays within [P16_MIN, 65536 - P16_MIN]
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
-# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-40 (measured: with orders 2
+# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-43 (measured: with orders 2
 # and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
 _RUNS = np.array(
-    [0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, *[1] * 6, 0, 0, 0]
+    [0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, *[1] * 9, 0, 0, 0]
 )
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
@@ -255,6 +260,8 @@ _FOLD_2BYTE = np.array(
 SENTENCE = 20 + len(DMC_CLONE)
 HEADS = SENTENCE + 3
 STREAM_STATE = HEADS + 16
+FOLLOWER_BITS = 18  # the followers' tables: 2**18 words each
+FOLLOWER_MASK = (1 << FOLLOWER_BITS) - 1
 
 
 @njit(cache=True, inline="always")
@@ -321,7 +328,7 @@ def code_steps(
     encode, t_start, t_end, batch, steps, length, data, out, coder, shared, sets,
     table, runs, mask, order0, order1, state_maps, run_maps, match_table, match_map, word_ends, stream,
     weights, row_counts, final_weights, apms, network_counts, network_map, use_network, tables, stationary,
-    stationary_mask, dmc_next, dmc_count, dmc_used, indirect,
+    stationary_mask, dmc_next, dmc_count, dmc_used, indirect, followers,
 ):  # pragma: no cover (compiled)  # fmt: skip
     """Code steps [t_start, t_end) of all active streams; returns False when the encoder's
     output would exceed `out` (then the caller stores the block instead).
@@ -338,7 +345,9 @@ def code_steps(
     shape of the current token (4 bytes), the open quote or bracket, the keyword, then each DMC
     model's node. stationary: (maps, cells) the stationary maps (stationary_mask + 1 blocks of 16
     cells each); dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model;
-    indirect: per byte value, the 3 bytes that followed its last occurrences. coder[4] receives a
+    indirect: per byte value, the 3 bytes that followed its last occurrences. followers: (3,
+    2**FOLLOWER_BITS) per word hash, the word that last followed it and the one before that (if
+    another), and per hash of two words, the word that last followed them. coder[4] receives a
     bit of the early loads' sum (below), so that they are not optimised away."""
     next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class, letter_type, fold2 = (
         tables
@@ -500,6 +509,11 @@ def code_steps(
             heads = _hash(stream[b, HEADS + depth], stream[b, HEADS + max(depth - 1, 0)])
             contexts[39] = _hash(_hash(heads, word) * 256 + c1, 54)
             contexts[40] = _hash(_hash(heads, hist & 0xFFFF), 55) if depth else _hash(0, 55)
+            after1 = word1 & FOLLOWER_MASK
+            after2 = _hash(word2, word1) & FOLLOWER_MASK
+            contexts[41] = _hash(_hash(followers[0, after1], word), 56)
+            contexts[42] = _hash(_hash(followers[2, after2], word), 57)
+            contexts[43] = _hash(_hash(followers[1, after1], word), 58)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
@@ -790,6 +804,10 @@ def code_steps(
                     if stream[b, HEADS + (nest >> 8)] == 0:  # the first word in this bracket (or line)
                         stream[b, HEADS + (nest >> 8)] = word
                     word_ends[word & (word_ends.size - 1)] = (here << 16) | ((word >> 16) & 0xFFFF)
+                    if followers[0, after1] != word:
+                        followers[1, after1] = followers[0, after1]
+                    followers[0, after1] = word
+                    followers[2, after2] = word
                     if byte == 58 or byte == 61:  # ':' '='
                         keyword = word
                     word2, word1, word = word1, word, 0
