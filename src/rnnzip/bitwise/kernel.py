@@ -343,8 +343,10 @@ def code_steps(
     byte classes, word length, the gap before the current word, bracket nesting (depth << 8 |
     the last opening bracket), hash of the line so far, high nibbles of the last 8 bytes, the
     shape of the current token (4 bytes), the open quote or bracket, the keyword, then each DMC
-    model's node. stationary: (maps, cells) the stationary maps (stationary_mask + 1 blocks of 16
-    cells each); dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model;
+    model's node, then the sentence's first word, its words so far and the last word of 4+
+    letters, then the heads (per bracket depth, the first word inside the bracket).
+    stationary: (maps, cells) the stationary maps (stationary_mask + 1 blocks of 16 cells each);
+    dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model;
     indirect: per byte value, the 3 bytes that followed its last occurrences. followers: (3,
     2**FOLLOWER_BITS) per word hash, the word that last followed it and the one before that (if
     another), and per hash of two words, the word that last followed them. coder[4] receives a

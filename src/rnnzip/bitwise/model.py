@@ -63,7 +63,7 @@ class BitwiseModel:
         self.match_table = np.full(1 << match_table_bits(length), -1, dtype=np.int64)
         self.match_map = np.full((1, kernel.MATCH_ROWS), (1 << 21) << 10, dtype=np.int64)
         self.word_ends = np.zeros(1 << 18, dtype=np.int64)  # where each word last ended
-        self.followers = np.zeros((3, 1 << kernel.FOLLOWER_BITS), dtype=np.int64)  # kernel.code_steps: followers
+        self.followers = np.zeros((3, 1 << kernel.FOLLOWER_BITS), dtype=np.int64)  # words that followed words
         self.streams = kernel.new_streams(batch, steps)
         # layer 1 starts at zero (measured on enwik5: 1/16 per input 27,223 bytes, 1/4 27,342, 0 27,230)
         self.weights = np.zeros(int(SET_ROWS.sum()) * INPUTS, dtype=np.int64)
