@@ -25,6 +25,8 @@ CASES = {
     "hybrid-1": (sample(1000), {"model": "hybrid-1"}),
     "bitwise": (sample(3000), {"level": 1}),
     "bitwise-lstm": (sample(2500), TINY_BITWISE),
+    # every context of the engine, without a network: a frame that decodes on any machine
+    "bitwise-all": (sample(3000), {"level": 9, "cm_bits": 18}),
 }
 # format 3 golden file -> the case whose input it holds
 V3_CASES = {

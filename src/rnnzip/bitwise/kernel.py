@@ -803,8 +803,8 @@ def code_steps(
                     sentence_words += 1
                     if wordlen >= 4:
                         long_word = word
-                    if stream[b, HEADS + (nest >> 8)] == 0:  # the first word in this bracket (or line)
-                        stream[b, HEADS + (nest >> 8)] = word
+                    if stream[b, HEADS + depth] == 0:  # the first word in this bracket (or line)
+                        stream[b, HEADS + depth] = word
                     word_ends[word & (word_ends.size - 1)] = (here << 16) | ((word >> 16) & 0xFFFF)
                     if followers[0, after1] != word:
                         followers[1, after1] = followers[0, after1]
