@@ -188,7 +188,9 @@ STATE_MAP_LIMIT = 1023  # a state map's count limit: its rate falls to 1/(limit 
 # 303,630; 1/(n + 11.5) to 1/33.5 303,230; to 1/61.5 303,016; 1/(n + 9.5) to 1/129.5 302,850,
 # to 1/259.5 302,857; and the mix below, pm + a1 + 2 (a2 + a3 + a4), rather than 2 pm + a1 + a2 +
 # 2 (a3 + a4): 302,709.
-APM_LIMIT = 120  # with both cells learning (_update_apm): 60 +110 / +1 bytes, 250 +18 / +4; 1/(n + 6.5) or 1/(n + 15.5): +42 / +29, +37 / -2
+# With both cells learning (_update_apm): 60 +110 / +1 bytes, 250 +18 / +4; 1/(n + 6.5) or
+# 1/(n + 15.5) +42 / +29, +37 / -2.
+APM_LIMIT = 120
 # The APMs' and the coder's probabilities have 16 bits (they had 12): 5 test files / source and
 # markup 291,793 / 46,981 -> 291,763 / 46,977. A final count-based map by (bit position, p) as
 # paq8px's APMPost: -45 / +1 with its weak prior, worse with a stronger one (left out).
