@@ -162,7 +162,7 @@ SET_ROWS = np.array(
 SETS = len(SET_ROWS)
 FAST_SETS = 8
 FULL_MIXER_CONTEXTS = 12
-FINAL_ROWS = 16  # layer 2: (match or not) x bpos
+FINAL_ROWS = 16 + 256  # layer 2: (match or not) x bpos, c0
 # Each row of layer 1 learns at a rate of its own (in 16ths), falling from START to END, halfway
 # after HALF updates of that row: a rarely selected row learns fast, a busy one settles.
 # Measured on the 5 test files (total bytes; 13 contexts): one rate for all rows by bytes coded,
@@ -659,7 +659,8 @@ def code_steps(
                     w0 = (set_rows[k] + rows[k]) * INPUTS
                     for i in range(0, n_inputs, 8):
                         touch += weights[w0 + i]
-                dot2 = 0
+                dot2, dot3 = 0, 0
+                final_row2 = 16 + c0
                 for k in range(sets):
                     w0 = (set_rows[k] + rows[k]) * INPUTS
                     dot = 0
@@ -670,7 +671,10 @@ def code_steps(
                     dots[k] = dot
                     probs[k] = _squash(squash, dot)
                     dot2 += final_weights[final_row * SETS + k] * dot
-                pm = _squash(squash, dot2 >> 16)
+                    dot3 += final_weights[final_row2 * SETS + k] * dot
+                pm2 = _squash(squash, dot2 >> 16)
+                pm3 = _squash(squash, dot3 >> 16)
+                pm = _squash(squash, (dot2 + dot3) >> 17)
                 # --- SSE: five APMs, by c0 and by order 2, order 3, the token's shape and the match state
                 # with c1 (hashed with c0). The shape rather than the word: 5 test files 294,031 -> 293,854
                 # bytes, source 47,245 -> 47,226 (both, as a fifth APM: 293,848 / 47,217). The match
@@ -729,9 +733,11 @@ def code_steps(
                     _update_apm(network_map, ia, y, reciprocal)
                     _, ia = _apm(stretch, network_map, net_row2, pn)
                     _update_apm(network_map, ia, y, reciprocal)
-                err2 = ((y << 12) - pm) * FINAL_LEARNING_RATE
+                err2 = ((y << 12) - pm2) * FINAL_LEARNING_RATE
+                err3 = ((y << 12) - pm3) * FINAL_LEARNING_RATE
                 for k in range(sets):
                     final_weights[final_row * SETS + k] += (dots[k] * err2) >> 14
+                    final_weights[final_row2 * SETS + k] += (dots[k] * err3) >> 14
                     err = (y << 12) - probs[k]
                     if err > SKIP_ERROR or err < -SKIP_ERROR:
                         row = set_rows[k] + rows[k]
