@@ -162,7 +162,11 @@ SET_ROWS = np.array(
 SETS = len(SET_ROWS)
 FAST_SETS = 8
 FULL_MIXER_CONTEXTS = 12
-FINAL_ROWS = 16 + 256  # layer 2: (match or not) x bpos, c0
+# Layer 2: neurons, each mixing the sets' outputs with a row selected by a context of its own
+# ((match or not) x bpos; c0; c1), averaged in the stretched domain.
+FINAL_SELECTOR_ROWS = np.array([16, 256, 256, 2048], dtype=np.int64)
+FINAL_NEURONS = len(FINAL_SELECTOR_ROWS)
+FINAL_ROWS = int(FINAL_SELECTOR_ROWS.sum())
 # Each row of layer 1 learns at a rate of its own (in 16ths), falling from START to END, halfway
 # after HALF updates of that row: a rarely selected row learns fast, a busy one settles.
 # Measured on the 5 test files (total bytes; 13 contexts): one rate for all rows by bytes coded,
@@ -374,6 +378,9 @@ def code_steps(
     probs = np.zeros(SETS, dtype=np.int64)
     rows = np.zeros(SETS, dtype=np.int64)
     set_rows = np.zeros(SETS, dtype=np.int64)  # each set's first row
+    final_rows = np.zeros(FINAL_NEURONS, dtype=np.int64)
+    final_dots = np.zeros(FINAL_NEURONS, dtype=np.int64)
+    final_probs = np.zeros(FINAL_NEURONS, dtype=np.int64)
     for k in range(1, SETS):
         set_rows[k] = set_rows[k - 1] + SET_ROWS[k - 1]
     # the contexts in use: the first `shared` of CONTEXT_PRIORITY, and the stream-local ones
@@ -654,13 +661,16 @@ def code_steps(
                         rows[13] = (c3 >> 7) | (((hist >> 31) & 1) << 1) | ((c2 >> 6) << 2) | (c1 & 240)
                     partial = c0 - (1 << bit)
                     rows[14] = c1 | ((bit > 5) << 8) | ((partial == 0 or partial == (1 << bit) - 1) << 9)
-                final_row = (1 if mlen > 0 else 0) * 8 + bit
+                final_rows[0] = (1 if mlen > 0 else 0) * 8 + bit
+                final_rows[1] = FINAL_SELECTOR_ROWS[0] + c0
+                final_rows[2] = final_rows[1] - c0 + FINAL_SELECTOR_ROWS[1] + c1
+                final_rows[3] = final_rows[2] - c1 + FINAL_SELECTOR_ROWS[2] + (classes & 255)
                 for k in range(sets):  # load every row's cache lines first (see touch)
                     w0 = (set_rows[k] + rows[k]) * INPUTS
                     for i in range(0, n_inputs, 8):
                         touch += weights[w0 + i]
-                dot2, dot3 = 0, 0
-                final_row2 = 16 + c0
+                for f in range(FINAL_NEURONS):
+                    final_dots[f] = 0
                 for k in range(sets):
                     w0 = (set_rows[k] + rows[k]) * INPUTS
                     dot = 0
@@ -670,11 +680,13 @@ def code_steps(
                     dot = min(max(dot, -2047), 2047)
                     dots[k] = dot
                     probs[k] = _squash(squash, dot)
-                    dot2 += final_weights[final_row * SETS + k] * dot
-                    dot3 += final_weights[final_row2 * SETS + k] * dot
-                pm2 = _squash(squash, dot2 >> 16)
-                pm3 = _squash(squash, dot3 >> 16)
-                pm = _squash(squash, (dot2 + dot3) >> 17)
+                    for f in range(FINAL_NEURONS):
+                        final_dots[f] += final_weights[final_rows[f] * SETS + k] * dot
+                dot2 = 0
+                for f in range(FINAL_NEURONS):
+                    dot2 += final_dots[f]
+                    final_probs[f] = _squash(squash, final_dots[f] >> 16)
+                pm = _squash(squash, (dot2 // FINAL_NEURONS) >> 16)
                 # --- SSE: five APMs, by c0 and by order 2, order 3, the token's shape and the match state
                 # with c1 (hashed with c0). The shape rather than the word: 5 test files 294,031 -> 293,854
                 # bytes, source 47,245 -> 47,226 (both, as a fifth APM: 293,848 / 47,217). The match
@@ -733,11 +745,12 @@ def code_steps(
                     _update_apm(network_map, ia, y, reciprocal)
                     _, ia = _apm(stretch, network_map, net_row2, pn)
                     _update_apm(network_map, ia, y, reciprocal)
-                err2 = ((y << 12) - pm2) * FINAL_LEARNING_RATE
-                err3 = ((y << 12) - pm3) * FINAL_LEARNING_RATE
+                for f in range(FINAL_NEURONS):
+                    err2 = ((y << 12) - final_probs[f]) * FINAL_LEARNING_RATE
+                    w0 = final_rows[f] * SETS
+                    for k in range(sets):
+                        final_weights[w0 + k] += (dots[k] * err2) >> 14
                 for k in range(sets):
-                    final_weights[final_row * SETS + k] += (dots[k] * err2) >> 14
-                    final_weights[final_row2 * SETS + k] += (dots[k] * err3) >> 14
                     err = (y << 12) - probs[k]
                     if err > SKIP_ERROR or err < -SKIP_ERROR:
                         row = set_rows[k] + rows[k]
