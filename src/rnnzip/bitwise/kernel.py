@@ -163,7 +163,7 @@ SETS = len(SET_ROWS)
 FAST_SETS = 8
 FULL_MIXER_CONTEXTS = 12
 # Layer 2: neurons, each mixing the sets' outputs with a row selected by a context of its own
-# ((match or not) x bpos; c0; c1; the classes of c1-c3 (and c4's low bits), each learning from
+# ((match or not) x bpos; c0; c1; the classes of c1, c2 and part of c3), each learning from
 # its own error, and their outputs averaged in the stretched domain. Measured (5 test files /
 # source and markup, bytes): one neuron 290,854 / 45,998; + c0 290,415 / 45,876; + c1 290,151 /
 # 45,774 (instead: c1 x bpos 290,291, orders seen x match x bpos 290,406, word length x bpos
