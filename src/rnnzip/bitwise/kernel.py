@@ -269,10 +269,12 @@ _FOLD_2BYTE = np.array(
     dtype=np.int64,
 )
 # int64 fields of per-stream state (code_steps lists them): 20 fields, the DMC models' nodes, the
-# sentence's 3 fields, and the bracket heads (one per nesting depth, 0-15)
+# sentence's 3 fields, the bracket heads (one per nesting depth, 0-15), and the last word that
+# ended with its length and the two words before it (to resume a word broken at a line's end)
 SENTENCE = 20 + len(DMC_CLONE)
 HEADS = SENTENCE + 3
-STREAM_STATE = HEADS + 16
+BROKEN = HEADS + 16
+STREAM_STATE = BROKEN + 4
 FOLLOWER_BITS = 18  # the followers' tables: 2**18 words each
 FOLLOWER_MASK = (1 << FOLLOWER_BITS) - 1
 
@@ -360,7 +362,8 @@ def code_steps(
     the last opening bracket), hash of the line so far, high nibbles of the last 8 bytes, the
     shape of the current token (4 bytes), the open quote or bracket, the keyword, then each DMC
     model's node, then the sentence's first word, its words so far and the last word of 4+
-    letters, then the heads (per bracket depth, the first word inside the bracket).
+    letters, then the heads (per bracket depth, the first word inside the bracket), then the last
+    word that ended, its length and the two words before it.
     stationary: (maps, cells) the stationary maps (stationary_mask + 1 blocks of 16 cells each);
     dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model;
     indirect: per byte value, the 3 bytes that followed its last occurrences. followers: (3,
@@ -815,7 +818,16 @@ def code_steps(
             hist = ((hist << 8) | byte) & 0xFFFFFFFFFFFFFF
             letter = word_letter[byte]
             if letter:
-                if wordlen == 0:
+                if wordlen == 0 and c1 == 10 and c2 == 43 and word_letter[(hist >> 24) & 255]:
+                    # a word broken at the line's end by '+' (book1's hyphenation): it goes on, with the
+                    # words before it (book1 188,316 -> 188,000 bytes; by '-' too: no file changes)
+                    word, wordlen, word1, word2 = (
+                        stream[b, BROKEN],
+                        stream[b, BROKEN + 1],
+                        stream[b, BROKEN + 2],
+                        stream[b, BROKEN + 3],
+                    )
+                elif wordlen == 0:
                     gap0 = gap
                 if 0xC0 <= byte < 0xE0:
                     pass  # the lead of a 2-byte UTF-8 sequence: its trail adds the code point
@@ -843,6 +855,12 @@ def code_steps(
                     followers[2, after2] = word
                     if byte == 58 or byte == 61:  # ':' '='
                         keyword = word
+                    stream[b, BROKEN], stream[b, BROKEN + 1], stream[b, BROKEN + 2], stream[b, BROKEN + 3] = (
+                        word,
+                        wordlen,
+                        word1,
+                        word2,
+                    )
                     word2, word1, word = word1, word, 0
                 wordlen = 0
                 gap = _hash(gap, byte)
