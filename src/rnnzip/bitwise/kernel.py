@@ -169,7 +169,7 @@ FULL_MIXER_CONTEXTS = 12
 # 45,774 (instead: c1 x bpos 290,291, orders seen x match x bpos 290,406, word length x bpos
 # 290,256); + classes 289,959 / 45,710 (instead: c2 290,087, word length 290,109, the byte above
 # 290,141); a fifth (word length, c2, hashed order 2, orders seen x match): none gains 6 bytes.
-FINAL_SELECTOR_ROWS = np.array([16, 256, 256, 2048], dtype=np.int64)
+FINAL_SELECTOR_ROWS = np.array([16, 256, 256, 256], dtype=np.int64)
 FINAL_NEURONS = len(FINAL_SELECTOR_ROWS)
 FINAL_ROWS = int(FINAL_SELECTOR_ROWS.sum())
 # Each row of layer 1 learns at a rate of its own (in 16ths), falling from START to END, halfway
@@ -389,6 +389,9 @@ def code_steps(
     rows = np.zeros(SETS, dtype=np.int64)
     set_rows = np.zeros(SETS, dtype=np.int64)  # each set's first row
     final_rows = np.zeros(FINAL_NEURONS, dtype=np.int64)
+    final_first = np.zeros(FINAL_NEURONS, dtype=np.int64)  # each neuron's first row
+    for f in range(1, FINAL_NEURONS):
+        final_first[f] = final_first[f - 1] + FINAL_SELECTOR_ROWS[f - 1]
     final_dots = np.zeros(FINAL_NEURONS, dtype=np.int64)
     final_probs = np.zeros(FINAL_NEURONS, dtype=np.int64)
     for k in range(1, SETS):
@@ -672,9 +675,9 @@ def code_steps(
                     partial = c0 - (1 << bit)
                     rows[14] = c1 | ((bit > 5) << 8) | ((partial == 0 or partial == (1 << bit) - 1) << 9)
                 final_rows[0] = (1 if mlen > 0 else 0) * 8 + bit
-                final_rows[1] = FINAL_SELECTOR_ROWS[0] + c0
-                final_rows[2] = final_rows[1] - c0 + FINAL_SELECTOR_ROWS[1] + c1
-                final_rows[3] = final_rows[2] - c1 + FINAL_SELECTOR_ROWS[2] + (classes & 255)
+                final_rows[1] = final_first[1] + c0
+                final_rows[2] = final_first[2] + c1
+                final_rows[3] = final_first[3] + (classes & 255)
                 for k in range(sets):  # load every row's cache lines first (see touch)
                     w0 = (set_rows[k] + rows[k]) * INPUTS
                     for i in range(0, n_inputs, 8):
