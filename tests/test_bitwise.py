@@ -34,8 +34,12 @@ def test_context_tables_describe_every_context() -> None:
     assert kernel.SHARED == CM_SHARED_CONTEXTS
     assert sorted(kernel.CONTEXT_PRIORITY) == list(range(kernel.SHARED))  # each shared context once
     assert len(kernel._RUNS) == kernel.HASHED
-    # the stationary maps run with the full mixer, and reuse the nibble hashes of contexts in use there
-    assert set(kernel.STATIONARY) <= set(kernel.CONTEXT_PRIORITY[: kernel.FULL_MIXER_CONTEXTS])
+    # the stationary maps run with the full mixer, each while its context is in use (it reuses the context's
+    # nibble hashes): a configuration with more contexts runs a longer prefix of them
+    priority = list(kernel.CONTEXT_PRIORITY)
+    for contexts in range(kernel.FULL_MIXER_CONTEXTS, kernel.SHARED + 1):
+        running = [c in priority[:contexts] for c in kernel.STATIONARY]
+        assert running == sorted(running, reverse=True) and running[0]
 
 
 def test_words_fold_the_case_of_2_byte_code_points() -> None:

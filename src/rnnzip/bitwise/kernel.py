@@ -42,7 +42,9 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # around it; outside brackets, the line's first word); 40 the bracket heads and order 2, inside
 # brackets only; 41 the word and the word that last followed the previous word (an indirect
 # context of words); 42 the word and the word that last followed the previous two; 43 the word and
-# the word that followed the previous word before the last one; then stream-local order 2, order
+# the word that followed the previous word before the last one; 44 the last 6 tokens' groups (a run of
+# lower-case letters, capitals, digits or non-ASCII bytes counts as one, any other byte as itself); then
+# stream-local order 2, order
 # 3, word (the stream index hashed in: B streams interleave).
 # Measured as additions to contexts 0-12 (5 test files: enwik5, alice29, progc, 200 KB of the
 # Russian novel, book1; total bytes 301,578 before): column 299,599 (alice29 and book1 -0.9%),
@@ -77,12 +79,15 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # the word and c1 (+43 / -12). Then the followers: context 41 (with c1) 291,419 / 46,214 ->
 # 291,178 / 46,125 (book1 -0.09%); + 42 (with c1) 291,102 / 46,078; both without c1 291,072 /
 # 46,061; + 43 -55 / -15 (so only levels 8-9 run it); the word that followed the last long word
-# instead: +88 / +6. Levels 5-7 run 38 contexts, 8-9 all 44.
+# instead: +88 / +6. Then the token groups, context 44 (paq8px's character groups, collapsed): 289,625 /
+# 45,653 -> 289,417 / 45,395 (progl -0.8%, cp.html -0.7%; the last 5 groups: 289,456 / 45,412; 8: 289,426 /
+# 45,406; 6 with c1: 289,511 / 45,521; uncollapsed, the last 7 bytes' groups: 289,594 / 45,542). Levels 5-7 run
+# 39 contexts, 8-9 all 45.
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
     [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34,
-     35, 36, 37, 38, 40, 41, 42, 39, 43, 22, 23, 24, 25],
+     35, 36, 37, 38, 40, 41, 42, 44, 39, 43, 22, 23, 24, 25],
     dtype=np.int64,
 )  # fmt: skip
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
@@ -111,8 +116,9 @@ NETWORK_INPUTS = 3  # stretch(p) of the network's bit probability, and two APM-r
 # word 292,461; the 10 below 292,249, with 2**20 cells 292,547; in blocks of 16 cells without the
 # check (faster) 292,356, with it 292,082 (book1 190,235 -> 189,400, the Russian text -0.4%;
 # source and markup unchanged). Also tried: 18 contexts 291,919 (-0.06% for 8 more inputs),
-# 4-way 292,035, a rate limit of 127 +0.02%.
-STATIONARY = np.array([0, 1, 2, 3, 4, 5, 6, 7, 9, 11], dtype=np.int64)  # orders 2-7, word, pair, text, triple
+# 4-way 292,035, a rate limit of 127 +0.02%. The token groups (context 44) too: 289,417 / 45,395 -> 289,302 /
+# 45,336. Orders 2-7, the word, the pair, text, the triple, the groups:
+STATIONARY = np.array([0, 1, 2, 3, 4, 5, 6, 7, 9, 11, 44], dtype=np.int64)
 STATIONARY_BITS = 22
 STATIONARY_START = (1 << 21) << 10  # p = 1/2, count 0
 # Dynamic Markov models (DMC): each a graph of bit states that starts as a binary tree over a
@@ -210,10 +216,10 @@ P16_MIN = 16  # the coder's probability stays within [P16_MIN, 65536 - P16_MIN]
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
-# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-43 (measured: with orders 2
+# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-44 (measured: with orders 2
 # and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
 _RUNS = np.array(
-    [0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, *[1] * 9, 0, 0, 0]
+    [0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, *[1] * 9, 1, 0, 0, 0]
 )
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
@@ -248,6 +254,7 @@ _WORD_LETTER = np.array(
     [(c | 32) + 1 if 65 <= c <= 90 or 97 <= c <= 122 else (c + 1 if c >= 128 else 0) for c in range(256)],
     dtype=np.int64,
 )  # case-folded byte + 1 for ASCII letters and every byte >= 0x80 (UTF-8 letters of any script), else 0
+# (with digits too, as paq8px's words: 5 test files / source and markup 289,417 / 45,395 -> 289,406 / 45,378)
 
 
 def _letter_type(c: int) -> int:
@@ -262,6 +269,13 @@ def _letter_type(c: int) -> int:
 
 
 _LETTER_TYPE = np.array([_letter_type(c) for c in range(256)], dtype=np.int64)
+# a byte's group in the token groups (context 44): 'a' for lower-case ASCII letters, 'A' for capitals, '0' for
+# digits, 128 for bytes >= 0x80; every other byte is its own group
+_GROUP = np.array(
+    [97 if 97 <= c <= 122 else 65 if 65 <= c <= 90 else 48 if 48 <= c <= 57 else min(c, 128) for c in range(256)],
+    dtype=np.int64,
+)
+_RUN_GROUPS = np.array([c in (97, 65, 48, 128) for c in range(256)], dtype=np.int64)  # a run of them is one token
 # the code points of 2-byte UTF-8 sequences (below 0x800), each as its lower case where that is one
 # code point below 0x800
 _FOLD_2BYTE = np.array(
@@ -270,11 +284,12 @@ _FOLD_2BYTE = np.array(
 )
 # int64 fields of per-stream state (code_steps lists them): 20 fields, the DMC models' nodes, the
 # sentence's 3 fields, the bracket heads (one per nesting depth, 0-15), and the last word that
-# ended with its length and the two words before it (to resume a word broken at a line's end)
+# ended with its length and the two words before it (to resume a word broken at a line's end), the token groups
 SENTENCE = 20 + len(DMC_CLONE)
 HEADS = SENTENCE + 3
 BROKEN = HEADS + 16
-STREAM_STATE = BROKEN + 4
+GROUPS = BROKEN + 4
+STREAM_STATE = GROUPS + 1
 FOLLOWER_BITS = 18  # the followers' tables: 2**18 words each
 FOLLOWER_MASK = (1 << FOLLOWER_BITS) - 1
 
@@ -363,16 +378,17 @@ def code_steps(
     shape of the current token (4 bytes), the open quote or bracket, the keyword, then each DMC
     model's node, then the sentence's first word, its words so far and the last word of 4+
     letters, then the heads (per bracket depth, the first word inside the bracket), then the last
-    word that ended, its length and the two words before it.
+    word that ended, its length and the two words before it, then the token groups (8 bits each).
     stationary: (maps, cells) the stationary maps (stationary_mask + 1 blocks of 16 cells each);
     dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model;
     indirect: per byte value, the 3 bytes that followed its last occurrences. followers: (3,
     2**FOLLOWER_BITS) per word hash, the word that last followed it and the one before that (if
     another), and per hash of two words, the word that last followed them. coder[4] receives a
     bit of the early loads' sum (below), so that they are not optimised away."""
-    next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class, letter_type, fold2 = (
-        tables
-    )
+    (
+        next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class, letter_type,
+        fold2, group, run_groups,
+    ) = tables  # fmt: skip
     x = np.zeros(INPUTS, dtype=np.int64)
     cells = np.zeros(len(STATIONARY), dtype=np.int64)  # each stationary map's 16 cells for this nibble
     cell_states = np.zeros(len(STATIONARY), dtype=np.int64)
@@ -409,7 +425,10 @@ def code_steps(
             hashed += 1
     # the mixer's inputs, contiguous: the contexts in use, the direct ones, the stationary maps and
     # DMC (levels 2-9), match, network (when one runs), bias
-    n_stationary = len(STATIONARY) if sets > FAST_SETS else 0  # level 1 runs without them
+    # the stationary maps of the contexts in use (a prefix of STATIONARY: test_bitwise checks); level 1 runs none
+    n_stationary = 0
+    while sets > FAST_SETS and n_stationary < len(STATIONARY) and (used[:hashed] == STATIONARY[n_stationary]).any():
+        n_stationary += 1
     n_dmc = len(DMC_CLONE) if sets > FAST_SETS else 0
     dmc_nodes = dmc_next.size // (2 * n_dmc) if n_dmc else 0  # per model (DMC_NODES; tests run fewer)
     for q in range(n_dmc):
@@ -541,6 +560,8 @@ def code_steps(
             contexts[41] = _hash(_hash(followers[0, after1], word), 56)
             contexts[42] = _hash(_hash(followers[2, after2], word), 57)
             contexts[43] = _hash(_hash(followers[1, after1], word), 58)
+            groups = stream[b, GROUPS]
+            contexts[44] = _hash(groups & 0xFFFFFFFFFFFF, 59)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
@@ -900,6 +921,9 @@ def code_steps(
             stream[b, 14] = nest
             nibbles = ((nibbles << 4) | (0 if byte == 32 else byte >> 4)) & 0xFFFFFFFF
             line_hash = 0 if byte == 10 else _hash(line_hash, byte + 1)
+            g = group[byte]
+            if g != (groups & 255) or not run_groups[g]:
+                stream[b, GROUPS] = (groups << 8) | g
             # the token's shape: in a word or number, the type of each byte; else the bytes themselves
             alnum = letter or 48 <= byte <= 57
             if alnum != (word_letter[c1] != 0 or 48 <= c1 <= 57):  # a token starts
@@ -1029,5 +1053,5 @@ def new_streams(batch: int, steps: int) -> np.ndarray:
 # cached machine code, which a change to tables.py would not invalidate.
 TABLES = (
     NEXT_STATE.reshape(-1).copy(), STRETCH, SQUASH, _STATE_TOTAL, _DETERMINISTIC, _RECIPROCAL, _WORD_LETTER, _CLASS,
-    _LETTER_TYPE, _FOLD_2BYTE,
+    _LETTER_TYPE, _FOLD_2BYTE, _GROUP, _RUN_GROUPS,
 )  # fmt: skip
