@@ -161,9 +161,11 @@ INPUTS = (
 # constant: progl 9,506 -> 10,556, progp 6,374 -> 7,118, +11%; rnnzip with its sets constant:
 # progl 10,538 -> 11,409.) Also tried: the match state x bpos, the first letter with the word
 # length and c0, the spaces among the last 7 bytes with c1's class and c0: together -120 / -27
-# for 14% more time (left out); the match state in set 6 when no network runs: -15 / -25.
+# for 14% more time (left out); the match state in set 6 when no network runs: -15 / -25. Then the last 4
+# token groups (context 44's) hashed with c0: 289,302 / 45,336 -> 289,118 / 45,217 (the last 2: 289,249 / 45,267;
+# the last 3 in 8192 rows: 289,166 / 45,238; 4 or 5 in 32768 rows: 289,113 / 45,207, 289,115 / 45,220).
 SET_ROWS = np.array(
-    [256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024], dtype=np.int64
+    [256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024, 16384], dtype=np.int64
 )
 SETS = len(SET_ROWS)
 FAST_SETS = 8
@@ -695,6 +697,7 @@ def code_steps(
                         rows[13] = (c3 >> 7) | (((hist >> 31) & 1) << 1) | ((c2 >> 6) << 2) | (c1 & 240)
                     partial = c0 - (1 << bit)
                     rows[14] = c1 | ((bit > 5) << 8) | ((partial == 0 or partial == (1 << bit) - 1) << 9)
+                    rows[15] = _hash(groups & 0xFFFFFFFF, c0) & 16383
                 final_rows[0] = (1 if mlen > 0 else 0) * 8 + bit
                 final_rows[1] = final_first[1] + c0
                 final_rows[2] = final_first[2] + c1
