@@ -164,8 +164,11 @@ INPUTS = (
 # for 14% more time (left out); the match state in set 6 when no network runs: -15 / -25. Then the last 4
 # token groups (context 44's) hashed with c0: 289,302 / 45,336 -> 289,118 / 45,217 (the last 2: 289,249 / 45,267;
 # the last 3 in 8192 rows: 289,166 / 45,238; 4 or 5 in 32768 rows: 289,113 / 45,207, 289,115 / 45,220).
+# Then how many contexts have a bit history for this bit (paq8px's text-model order) x bpos: 289,118 / 45,217 ->
+# 288,863 / 45,216 (book1 -0.12%; with the match state 288,882, with c0 288,926; as a fifth layer-2 neuron
+# 289,085 / 45,243).
 SET_ROWS = np.array(
-    [256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024, 16384], dtype=np.int64
+    [256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024, 16384, 512], dtype=np.int64
 )
 SETS = len(SET_ROWS)
 FAST_SETS = 8
@@ -589,7 +592,8 @@ def code_steps(
             byte = np.int64(data[here]) if encode else 0
             for bit in range(8):
                 # --- inputs
-                known = 0
+                known = 0  # orders 2-6 with a bit history here
+                present = 0  # contexts with a bit history here
                 for k in range(hashed):
                     i = used[k]
                     slots[i] = buckets[i] + nib
@@ -602,6 +606,7 @@ def code_steps(
                         p = state_maps[i, s] >> 20
                         x[j] = stretch[p]
                         x[j + 1] = deterministic[s]
+                        present += 1
                         if i < 5:
                             known += 1
                     run_rows[i] = -1
@@ -698,6 +703,7 @@ def code_steps(
                     partial = c0 - (1 << bit)
                     rows[14] = c1 | ((bit > 5) << 8) | ((partial == 0 or partial == (1 << bit) - 1) << 9)
                     rows[15] = _hash(groups & 0xFFFFFFFF, c0) & 16383
+                    rows[16] = min(present, 63) * 8 + bit
                 final_rows[0] = (1 if mlen > 0 else 0) * 8 + bit
                 final_rows[1] = final_first[1] + c0
                 final_rows[2] = final_first[2] + c1
