@@ -43,9 +43,9 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # brackets only; 41 the word and the word that last followed the previous word (an indirect
 # context of words); 42 the word and the word that last followed the previous two; 43 the word and
 # the word that followed the previous word before the last one; 44 the last 6 tokens' groups (a run of
-# lower-case letters, capitals, digits or non-ASCII bytes counts as one, any other byte as itself); then
-# stream-local order 2, order
-# 3, word (the stream index hashed in: B streams interleave).
+# lower-case letters, capitals, digits or non-ASCII bytes counts as one, any other byte as itself); 45 the last 4
+# of them and the byte above; 46 which of the last 7 bytes are spaces, the column and the bracket nesting; then
+# stream-local order 2, order 3, word (the stream index hashed in: B streams interleave).
 # Measured as additions to contexts 0-12 (5 test files: enwik5, alice29, progc, 200 KB of the
 # Russian novel, book1; total bytes 301,578 before): column 299,599 (alice29 and book1 -0.9%),
 # then word and the one before the previous 299,125, column and classes 298,640, column and
@@ -81,13 +81,17 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # 46,061; + 43 -55 / -15 (so only levels 8-9 run it); the word that followed the last long word
 # instead: +88 / +6. Then the token groups, context 44 (paq8px's character groups, collapsed): 289,625 /
 # 45,653 -> 289,417 / 45,395 (progl -0.8%, cp.html -0.7%; the last 5 groups: 289,456 / 45,412; 8: 289,426 /
-# 45,406; 6 with c1: 289,511 / 45,521; uncollapsed, the last 7 bytes' groups: 289,594 / 45,542). Levels 5-7 run
-# 39 contexts, 8-9 all 45.
+# 45,406; 6 with c1: 289,511 / 45,521; uncollapsed, the last 7 bytes' groups: 289,594 / 45,542). Then, with 17
+# weight sets, 288,863 / 45,216 -> 288,854 / 45,148 with context 45 (progp -0.3%; the last 3 groups with the word
+# +36 / -13, with the column -13 / -43) -> 288,826 / 45,087 with 46 (progl -0.5%; paq8px's spaces-and-nesting
+# context). Also tried: the previous line's hash with the line so far (+54 / -56) or with the column and c1 (+64 /
+# -57), the previous line's first word with the line so far (+52 / -18), the word's capitals (-38 / -6), the gap,
+# word before, gap before it and the word before that (-18 / -27). Levels 5-7 run 41 contexts, 8-9 all 47.
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
     [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34,
-     35, 36, 37, 38, 40, 41, 42, 44, 39, 43, 22, 23, 24, 25],
+     35, 36, 37, 38, 40, 41, 42, 44, 45, 46, 39, 43, 22, 23, 24, 25],
     dtype=np.int64,
 )  # fmt: skip
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
@@ -221,11 +225,9 @@ P16_MIN = 16  # the coder's probability stays within [P16_MIN, 65536 - P16_MIN]
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
-# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-44 (measured: with orders 2
+# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-46 (measured: with orders 2
 # and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
-_RUNS = np.array(
-    [0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 9, *[1] * 9, 1, 0, 0, 0]
-)
+_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 21, 0, 0, 0])
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
@@ -567,6 +569,11 @@ def code_steps(
             contexts[43] = _hash(_hash(followers[1, after1], word), 58)
             groups = stream[b, GROUPS]
             contexts[44] = _hash(groups & 0xFFFFFFFFFFFF, 59)
+            contexts[45] = _hash(_hash(groups & 0xFFFFFFFF, above), 60)
+            spaces = 0  # which of the last 7 bytes are spaces
+            for q in range(7):
+                spaces |= (((hist >> (8 * q)) & 255) == 32) << q
+            contexts[46] = _hash(_hash(spaces, min(column, 255) * 4096 + nest), 61)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
