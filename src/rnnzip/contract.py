@@ -218,7 +218,7 @@ _SEED = ModelConfig(
     clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0,
 )  # fmt: skip
 # The bitwise context-mixing engine alone (a 128 MiB table), and with the LSTM as one of its inputs.
-# Levels 1-7 take at most the first 38 contexts: the last 6 pay little (levels 8-9 run them).
+# Levels 1-7 take at most the first 41 contexts: the last 6 pay little (levels 8-9 run them).
 _CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=41)
 # With a network, 4 streams: the 8-16 of auto_batch_size cost the context models more than the network
 # gives. enwik5, 22 contexts (-6: 25,210): LSTM 192 25,278 at 8 streams, 25,218 at 4; LSTM 256 25,240
