@@ -82,11 +82,12 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # instead: +88 / +6. Then the token groups, context 44 (paq8px's character groups, collapsed): 289,625 /
 # 45,653 -> 289,417 / 45,395 (progl -0.8%, cp.html -0.7%; the last 5 groups: 289,456 / 45,412; 8: 289,426 /
 # 45,406; 6 with c1: 289,511 / 45,521; uncollapsed, the last 7 bytes' groups: 289,594 / 45,542). Then, with 17
-# weight sets, 288,863 / 45,216 -> 288,854 / 45,148 with context 45 (progp -0.3%; the last 3 groups with the word
-# +36 / -13, with the column -13 / -43) -> 288,826 / 45,087 with 46 (progl -0.5%; paq8px's spaces-and-nesting
-# context). Also tried: the previous line's hash with the line so far (+54 / -56) or with the column and c1 (+64 /
-# -57), the previous line's first word with the line so far (+52 / -18), the word's capitals (-38 / -6), the gap,
-# word before, gap before it and the word before that (-18 / -27). Levels 5-7 run 41 contexts, 8-9 all 47.
+# weight sets, 288,863 / 45,216 -> 288,854 / 45,148 with context 45 (progp -0.3%; before the sets, the last 3
+# groups with the word +36 / -13, with the column +3 / -27) -> 288,826 / 45,087 with 46 (progl -0.5%;
+# paq8px's spaces-and-nesting context). Also tried: the previous line's hash with the line so far (+54 / -56)
+# or with the column and c1 (+64 / -57), the previous line's first word with the line so far (+52 / -18), the
+# word's capitals (-38 / -6), the gap, word before, gap before it and the word before that (-18 / -27). Levels 5-7
+# run 41 contexts, 8-9 all 47.
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
