@@ -50,7 +50,7 @@ MAX_PARAMETERS = 60_000_000  # network weights; the seed-lstm-att preset has abo
 MAX_TABLE_BYTES = 1 << 30  # the hybrid's context-count table
 MAX_THREADS = 16  # intra-op threads a frame may record
 EXACT_CONTEXT_ORDERS = 2  # context orders with exact (unhashed) rows of their own
-CM_SHARED_CONTEXTS = 47  # the bitwise engine's shared contexts (bitwise/kernel.py lists them; a change there
+CM_SHARED_CONTEXTS = 48  # the bitwise engine's shared contexts (bitwise/kernel.py lists them; a change there
 # recompiles it, so numba never runs a cached kernel with another count)
 
 
@@ -218,8 +218,8 @@ _SEED = ModelConfig(
     clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0,
 )  # fmt: skip
 # The bitwise context-mixing engine alone (a 128 MiB table), and with the LSTM as one of its inputs.
-# Levels 1-7 take at most the first 41 contexts: the last 6 pay little (levels 8-9 run them).
-_CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=41)
+# Levels 1-7 take at most the first 42 contexts: the last 6 pay little (levels 8-9 run them).
+_CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=42)
 # With a network, 4 streams: the 8-16 of auto_batch_size cost the context models more than the network
 # gives. enwik5, 22 contexts (-6: 25,210): LSTM 192 25,278 at 8 streams, 25,218 at 4; LSTM 256 25,240
 # and 25,198; LSTM-attention 256 25,230 and 25,130. With all 26 contexts and 4 streams (-6: 25,209):

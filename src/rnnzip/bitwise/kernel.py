@@ -44,7 +44,8 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # context of words); 42 the word and the word that last followed the previous two; 43 the word and
 # the word that followed the previous word before the last one; 44 the last 6 tokens' groups (a run of
 # lower-case letters, capitals, digits or non-ASCII bytes counts as one, any other byte as itself); 45 the last 4
-# of them and the byte above; 46 which of the last 7 bytes are spaces, the column and the bracket nesting; then
+# of them and the byte above; 46 which of the last 7 bytes are spaces, the column and the bracket nesting; 47 the
+# 2 bytes that followed the token so far (word or gap) last time and the last 3 groups (an indirect context); then
 # stream-local order 2, order 3, word (the stream index hashed in: B streams interleave).
 # Measured as additions to contexts 0-12 (5 test files: enwik5, alice29, progc, 200 KB of the
 # Russian novel, book1; total bytes 301,578 before): column 299,599 (alice29 and book1 -0.9%),
@@ -86,13 +87,14 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # groups with the word +36 / -13, with the column +3 / -27) -> 288,826 / 45,087 with 46 (progl -0.5%;
 # paq8px's spaces-and-nesting context). Also tried: the previous line's hash with the line so far (+54 / -56)
 # or with the column and c1 (+64 / -57), the previous line's first word with the line so far (+52 / -18), the
-# word's capitals (-38 / -6), the gap, word before, gap before it and the word before that (-18 / -27). Levels 5-7
-# run 41 contexts, 8-9 all 47.
+# word's capitals (-38 / -6), the gap, word before, gap before it and the word before that (-18 / -27). Then 47
+# (paq8px's token-indirect context): 288,826 / 45,087 -> 288,713 / 45,000 (trans -0.3%; with the token's shape
+# instead of the groups 288,722 / 45,029, with c2c1 288,752 / 45,038). Levels 5-7 run 42 contexts, 8-9 all 48.
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
     [0, 1, 2, 4, 6, 7, 13, 3, 5, 9, 11, 14, 8, 10, 12, 21, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34,
-     35, 36, 37, 38, 40, 41, 42, 44, 45, 46, 39, 43, 22, 23, 24, 25],
+     35, 36, 37, 38, 40, 41, 42, 44, 45, 46, 47, 39, 43, 22, 23, 24, 25],
     dtype=np.int64,
 )  # fmt: skip
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
@@ -226,9 +228,9 @@ P16_MIN = 16  # the coder's probability stays within [P16_MIN, 65536 - P16_MIN]
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np.int64)  # 1/(n + 1.5), 16 bits
-# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-46 (measured: with orders 2
+# contexts with a run input: orders 3-7, 10 and 12, the word contexts, text, contexts 26-47 (measured: with orders 2
 # and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
-_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 21, 0, 0, 0])
+_RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 22, 0, 0, 0])
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
 # a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
 _DETERMINISTIC = (
@@ -369,7 +371,7 @@ def code_steps(
     encode, t_start, t_end, batch, steps, length, data, out, coder, shared, sets,
     table, runs, mask, order0, order1, state_maps, run_maps, match_table, match_map, word_ends, stream,
     weights, row_counts, final_weights, apms, network_counts, network_map, use_network, tables, stationary,
-    stationary_mask, dmc_next, dmc_count, dmc_used, indirect, followers,
+    stationary_mask, dmc_next, dmc_count, dmc_used, indirect, followers, token_next,
 ):  # pragma: no cover (compiled)  # fmt: skip
     """Code steps [t_start, t_end) of all active streams; returns False when the encoder's
     output would exceed `out` (then the caller stores the block instead).
@@ -391,7 +393,8 @@ def code_steps(
     dmc_next, dmc_count: the DMC models' edges (new_dmc), dmc_used: nodes used per model;
     indirect: per byte value, the 3 bytes that followed its last occurrences. followers: (3,
     2**FOLLOWER_BITS) per word hash, the word that last followed it and the one before that (if
-    another), and per hash of two words, the word that last followed them. coder[4] receives a
+    another), and per hash of two words, the word that last followed them. token_next: per hash of a token so
+    far (a word or a gap), the 2 bytes that followed it last. coder[4] receives a
     bit of the early loads' sum (below), so that they are not optimised away."""
     (
         next_state, stretch, squash, state_total, deterministic, reciprocal, word_letter, byte_class, letter_type,
@@ -575,6 +578,8 @@ def code_steps(
             for q in range(7):
                 spaces |= (((hist >> (8 * q)) & 255) == 32) << q
             contexts[46] = _hash(_hash(spaces, min(column, 255) * 4096 + nest), 61)
+            token_key = (word if wordlen else gap) & FOLLOWER_MASK  # the token so far: the word, or the gap
+            contexts[47] = _hash(_hash(token_next[token_key], groups & 0xFFFFFF), 62)
             contexts[SHARED] = _hash((hist & 0xFFFF) * 4096 + b, 11)
             contexts[SHARED + 1] = _hash((hist & 0xFFFFFF) * 4096 + b, 12)
             contexts[SHARED + 2] = _hash(word * 4096 + b, 13)
@@ -856,6 +861,7 @@ def code_steps(
                 else:
                     mlen = 0
             indirect[c1] = ((indirect[c1] << 8) | byte) & 0xFFFFFF
+            token_next[token_key] = ((token_next[token_key] << 8) | byte) & 0xFFFF
             hist = ((hist << 8) | byte) & 0xFFFFFFFFFFFFFF
             letter = word_letter[byte]
             if letter:

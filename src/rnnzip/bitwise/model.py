@@ -64,6 +64,7 @@ class BitwiseModel:
         self.match_map = np.full((1, kernel.MATCH_ROWS), (1 << 21) << 10, dtype=np.int64)
         self.word_ends = np.zeros(1 << 18, dtype=np.int64)  # where each word last ended
         self.followers = np.zeros((3, 1 << kernel.FOLLOWER_BITS), dtype=np.int64)  # words that followed words
+        self.token_next = np.zeros(1 << kernel.FOLLOWER_BITS, dtype=np.int64)  # bytes that followed tokens
         self.streams = kernel.new_streams(batch, steps)
         # layer 1 starts at zero (measured on enwik5: 1/16 per input 27,223 bytes, 1/4 27,342, 0 27,230)
         self.weights = np.zeros(int(SET_ROWS.sum()) * INPUTS, dtype=np.int64)
@@ -91,7 +92,7 @@ class BitwiseModel:
                 self.state_maps, self.run_maps, self.match_table, self.match_map, self.word_ends, self.streams,
                 self.weights, self.row_counts, self.final_weights, self.apms, counts, self.network_map,
                 network_counts is not None, kernel.TABLES, self.stationary, self.stationary_mask,
-                self.dmc_next, self.dmc_count, self.dmc_used, self.indirect, self.followers,
+                self.dmc_next, self.dmc_count, self.dmc_used, self.indirect, self.followers, self.token_next,
             )
         )  # fmt: skip
 
