@@ -300,7 +300,7 @@ HEADS = SENTENCE + 3
 BROKEN = HEADS + 16
 GROUPS = BROKEN + 4
 STREAM_STATE = GROUPS + 1
-FOLLOWER_BITS = 18  # the followers' tables: 2**18 words each
+FOLLOWER_BITS = 18  # the followers' tables and token_next: 2**18 entries each (words or tokens, hashed)
 FOLLOWER_MASK = (1 << FOLLOWER_BITS) - 1
 
 
