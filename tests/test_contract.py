@@ -30,7 +30,7 @@ _NET = dict(_HYBRID, hidden_size=256, context_order=0, table_bits=18, match_min=
 _SEED = dict(network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hidden_size=1024, num_layers=2,
              embed_size=512, attention_window=16, learning_rate=0.0005, final_learning_rate=0.0005, beta1=0.9,
              beta2=0.999, clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0)  # fmt: skip
-_CM = dict(_NET, network="none", cm_bits=27, cm_contexts=42)
+_CM = dict(_NET, network="none", cm_bits=27, cm_contexts=48)
 _CM_NET = dict(_NET, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=48)
 FROZEN = {
     31: dict(_CM, cm_bits=24, cm_contexts=7),
@@ -40,8 +40,8 @@ FROZEN = {
     35: dict(_CM, cm_bits=26),
     36: dict(_CM),
     37: dict(_CM, cm_bits=28),
-    38: dict(_CM, cm_bits=28, cm_contexts=48),
-    39: dict(_CM, cm_bits=29, cm_contexts=48),
+    38: dict(_CM, cm_bits=29),
+    39: dict(_CM, cm_bits=30),
     40: dict(_CM_NET),
     41: dict(_CM_NET, network="lstm-att", cm_bits=28),
     1: dict(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18),

@@ -218,8 +218,10 @@ _SEED = ModelConfig(
     clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0,
 )  # fmt: skip
 # The bitwise context-mixing engine alone (a 128 MiB table), and with the LSTM as one of its inputs.
-# Levels 1-7 take at most the first 42 contexts: the last 6 pay little (levels 8-9 run them).
-_CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=42)
+# Levels 5-9 run every context (levels 5-7 ran the first 42: at level 6, on the 5 test files / source
+# and markup of bitwise/kernel.py, 288,713 / 45,000 bytes with 42, 288,583 / 44,938 with all 48, progp
+# 6,750 -> 6,726, about 12% more time).
+_CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 # With a network, 4 streams: the 8-16 of auto_batch_size cost the context models more than the network
 # gives. enwik5, 22 contexts (-6: 25,210): LSTM 192 25,278 at 8 streams, 25,218 at 4; LSTM 256 25,240
 # and 25,198; LSTM-attention 256 25,230 and 25,130. With all 26 contexts and 4 streams (-6: 25,209):
@@ -236,11 +238,11 @@ _TABLE: dict[int, tuple[str, ModelConfig]] = {
     34: ("level-4", replace(_CM, cm_bits=26, cm_contexts=22)),
     35: ("level-5", replace(_CM, cm_bits=26)),
     36: ("level-6", _CM),
-    # 7-9: larger tables and all the contexts (enwik6 with 31 contexts: 128 MiB 207,769 bytes, 256 MiB
-    # 207,569; 35 contexts: 256 MiB 207,287, 512 MiB 207,244)
+    # 7-9: larger tables (enwik6 with 31 contexts: 128 MiB 207,769 bytes, 256 MiB 207,569; 35 contexts:
+    # 256 MiB 207,287, 512 MiB 207,244); they pay on inputs much larger than the table
     37: ("level-7", replace(_CM, cm_bits=28)),
-    38: ("level-8", replace(_CM, cm_bits=28, cm_contexts=CM_SHARED_CONTEXTS)),
-    39: ("level-9", replace(_CM, cm_bits=29, cm_contexts=CM_SHARED_CONTEXTS)),
+    38: ("level-8", replace(_CM, cm_bits=29)),
+    39: ("level-9", replace(_CM, cm_bits=30)),
     # the engine with a network as one of its inputs, in 4 streams: on enwik5 the streams cost the
     # context models 0.6% (level 6 in 4 streams 24,924 bytes against 24,772) and the network gives
     # back 0.3% (LSTM 256 24,910; LSTM-attention 256 24,851), at 6-8 times the time

@@ -55,7 +55,7 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # Russian text -0.3%). Nesting: enwik5 -0.3%; progc, progl, progp, trans, fields.c and cp.html
 # 49,327 -> 49,074 bytes (-0.5%; indentation with the column instead -0.06%; nesting with order
 # 2 or the word, added to it, -0.15%). Contexts 22-25 pay under 0.05% each (together 0.05% on
-# the 5 test files), so only levels 8-9 run them. Tried and left out: sparse c2c3, c3c4,
+# the 5 test files), so they come last in CONTEXT_PRIORITY. Tried and left out: sparse c2c3, c3c4,
 # c2c4 masks; the match's expected byte; order 3 with the column; the byte above with order 2;
 # UTF-8 code-point orders 3 and 4 (skipping lead bytes; worse); case-folded orders 3-5.
 # Contexts 26-34, added together (5 test files 295,638 -> 294,960 bytes, enwik5 -0.95%; source
@@ -74,12 +74,12 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # -38), c2c1 and 1 (+3), case-folded c2c1 and 2 (+8). Then contexts 37-40, added together:
 # 291,518 / 46,557 -> 291,431 / 46,182 (progl 10,479 -> 10,254, -2.1%; trans -0.8%), and each left
 # out in turn: sentence +66 / +20, long word +16 / +107 (words of 7+ letters rather than 4+: +47 /
-# +18; 3+: -2 / +37), heads with the word -12 / +32 (so only levels 8-9 run it; the innermost head
+# +18; 3+: -2 / +37), heads with the word -12 / +32 (so it comes late in the priority; the innermost head
 # alone: +2 / +73), heads with order 2 -5 / +71 (at every depth, outside brackets too: +40 / +2).
 # Also tried: the last two long words with c1 (+24 / -50), the word before the open bracket with
 # the word and c1 (+43 / -12). Then the followers: context 41 (with c1) 291,419 / 46,214 ->
 # 291,178 / 46,125 (book1 -0.09%); + 42 (with c1) 291,102 / 46,078; both without c1 291,072 /
-# 46,061; + 43 -55 / -15 (so only levels 8-9 run it); the word that followed the last long word
+# 46,061; + 43 -55 / -15 (so it comes late in the priority); the word that followed the last long word
 # instead: +88 / +6. Then the token groups, context 44 (paq8px's character groups, collapsed): 289,625 /
 # 45,653 -> 289,417 / 45,395 (progl -0.8%, cp.html -0.7%; the last 5 groups: 289,456 / 45,412; 8: 289,426 /
 # 45,406; 6 with c1: 289,511 / 45,521; uncollapsed, the last 7 bytes' groups: 289,594 / 45,542). Then, with 17
@@ -89,7 +89,8 @@ SHARED = CM_SHARED_CONTEXTS  # hashed contexts per byte: SHARED ones, then 3 str
 # or with the column and c1 (+64 / -57), the previous line's first word with the line so far (+52 / -18), the
 # word's capitals (-38 / -6), the gap, word before, gap before it and the word before that (-18 / -27). Then 47
 # (paq8px's token-indirect context): 288,826 / 45,087 -> 288,713 / 45,000 (trans -0.3%; with the token's shape
-# instead of the groups 288,722 / 45,029, with c2c1 288,752 / 45,038). Levels 5-7 run 42 contexts, 8-9 all 48.
+# instead of the groups 288,722 / 45,029, with c2c1 288,752 / 45,038). Levels 5-9 run all 48 (at level 6:
+# 288,713 / 45,000 with the first 42, 288,583 / 44,938 with all).
 HASHED = SHARED + 3
 # The order in which a configuration with fewer shared contexts (cm_contexts) takes them.
 CONTEXT_PRIORITY = np.array(
@@ -99,9 +100,19 @@ CONTEXT_PRIORITY = np.array(
 )  # fmt: skip
 DIRECT = 2  # order 0 and order 1, in tables of their own: stretch(p) and p - 1/2 each
 DIRECT_INPUTS = 2
-# stretch(p) of its state; a run (only one bit value seen) by its length; the byte that last
-# followed the context, while it agrees with the bits so far (by how often it repeated and
-# whether another byte ever followed the context). All 0 for an unseen context.
+# stretch(p) of its state; half of it again when the state has seen only one bit value (a run); the
+# byte that last followed the context, while it agrees with the bits so far (by how often it repeated
+# and whether another byte ever followed the context: then at 3/4 of its stretch). All 0 for an unseen
+# context. Measured (5 test files / source and markup, bytes; 48 contexts and 18 sets: 288,480 /
+# 44,878, progp 6,719): the run's second input as half its state's stretch rather than a fixed +-32 per
+# bit seen (up to 31) 288,254 / 44,806, progp 6,694 (its whole stretch: progp 6,684 but 288,645 / 44,899;
+# 3/4 6,682, 288,349 / 44,822; 1/4 288,397 / 44,853; the fixed one at half 288,453 / 44,875; both as
+# a fourth input 288,632 / 44,900); then the byte's input at 3/4 when another byte followed the context
+# 288,215 / 44,793 -> 288,028 / 44,773 (at 1/2: 287,928 / 44,786 but progp +5; all run inputs x 1/2
+# or x 3/2: worse). Also tried: a young state's (one bit seen) stretch halved (+0.3%), the state's
+# stretch at 3/4 (-15 / +23), p - 1/2 as a fourth input (+102 / -12), paq8px's byte history (the last
+# three bytes that followed the context, as an input by which of them agree with the bits so far:
+# +425 / -50; as a second run candidate: +30 / -4).
 INPUTS_PER_CONTEXT = 3
 MATCH_MIN = 7  # bytes of context the match model looks up (measured: 5, 6, 7 within 0.02%)
 MATCH_MAX = 65535  # a match's length counts up to this (its inputs read it on a log scale)
@@ -173,9 +184,14 @@ INPUTS = (
 # the last 3 in 8192 rows: 289,166 / 45,238; 4 or 5 in 32768 rows: 289,113 / 45,207, 289,115 / 45,220).
 # Then how many contexts have a bit history for this bit (paq8px's text-model order) x bpos: 289,118 / 45,217 ->
 # 288,863 / 45,216 (book1 -0.12%; with the match state 288,882, with c0 288,926; as a fifth layer-2 neuron
-# 289,085 / 45,243).
+# 289,085 / 45,243). Then, with all 48 contexts at level 6 (288,583 / 44,938), which of the last 7 bytes are
+# spaces (context 46's mask) with c1's group, the word length up to 4 and the nesting depth up to 3 (paq8px's
+# spaces selector): 288,480 / 44,878 (progl -0.2%; with c1's group alone 288,476 / 44,896; hashed with c0 too
+# 288,544 / 44,908). Also tried: the depth with c0 (-20 / -37), the column up to 31 with c0 (-24 / -13), the
+# word's first letter with its length and c0 (-52 / -12), the token's last follower agreeing with c0 (-46 / -5).
 SET_ROWS = np.array(
-    [256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024, 16384, 512], dtype=np.int64
+    [256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024, 16384, 512, 4096],
+    dtype=np.int64,
 )
 SETS = len(SET_ROWS)
 FAST_SETS = 8
@@ -223,7 +239,7 @@ APM_LIMIT = 120
 # The APMs' and the coder's probabilities have 16 bits (they had 12): 5 test files / source and
 # markup 291,793 / 46,981 -> 291,763 / 46,977. A final count-based map by (bit position, p) as
 # paq8px's APMPost: -45 / +1 with its weak prior, worse with a stronger one (left out).
-P16_MIN = 16  # the coder's probability stays within [P16_MIN, 65536 - P16_MIN]
+P16_MIN = 4  # the coder's probability stays within [P16_MIN, 65536 - P16_MIN] (16: +39 / +13 bytes; 1: as 4)
 
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (numba would turn a uint64 into floats)
 _MIX = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
@@ -232,13 +248,8 @@ _RECIPROCAL = np.array([65536 * 2 // (2 * n + 3) for n in range(1024)], dtype=np
 # and the column and class contexts too, English 0.1% smaller but the Russian novel 0.4% larger)
 _RUNS = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, *[1] * 22, 0, 0, 0])
 _STATE_TOTAL = STATE_COUNTS.sum(axis=1).astype(np.int64)
-# a state that has seen only ones (+) or only zeros (-): a run, stronger the longer it is
-_DETERMINISTIC = (
-    np.sign(STATE_COUNTS[:, 1] - STATE_COUNTS[:, 0])
-    * (STATE_COUNTS.min(axis=1) == 0)
-    * np.minimum(_STATE_TOTAL, 31)
-    * 32
-).astype(np.int64)
+# 1 for a state that has seen only ones or only zeros (a run)
+_DETERMINISTIC = ((STATE_COUNTS.min(axis=1) == 0) & (_STATE_TOTAL > 0)).astype(np.int64)
 _CLASS = np.array(
     [
         1
@@ -618,7 +629,7 @@ def code_steps(
                     else:
                         p = state_maps[i, s] >> 20
                         x[j] = stretch[p]
-                        x[j + 1] = deterministic[s]
+                        x[j + 1] = (x[j] >> 1) * deterministic[s]
                         present += 1
                         if i < 5:
                             known += 1
@@ -626,7 +637,8 @@ def code_steps(
                     x[j + 2] = 0
                     if run_expected[i] and (run_expected[i] >> (8 - bit)) == c0 and _RUNS[i]:
                         run_rows[i] = run_length[i] * 2 + ((run_expected[i] >> (7 - bit)) & 1)
-                        x[j + 2] = stretch[run_maps[i, run_rows[i]] >> 20]
+                        # at 3/4 when another byte followed the context
+                        x[j + 2] = (stretch[run_maps[i, run_rows[i]] >> 20] * (4 - (run_length[i] >> 4))) >> 2
                 j = hashed * INPUTS_PER_CONTEXT
                 s0, s1 = order0[b * 256 + c0], order1[b * 65536 + c1 * 256 + c0]
                 p = state_maps[HASHED, s0] >> 20
@@ -717,6 +729,7 @@ def code_steps(
                     rows[14] = c1 | ((bit > 5) << 8) | ((partial == 0 or partial == (1 << bit) - 1) << 9)
                     rows[15] = _hash(groups & 0xFFFFFFFF, c0) & 16383
                     rows[16] = min(present, 63) * 8 + bit
+                    rows[17] = _hash(spaces, (group[c1] * 8 + min(wordlen, 4)) * 4 + min(depth, 3)) & 4095
                 final_rows[0] = (1 if mlen > 0 else 0) * 8 + bit
                 final_rows[1] = final_first[1] + c0
                 final_rows[2] = final_first[2] + c1
@@ -759,7 +772,9 @@ def code_steps(
                     256 + 3 * 65536 + (_hash((expected * 16 + min(mlen, 15)) * 256 + c1, c0) & 0xFFFF),
                     pm,
                 )
-                p16 = (pm * 16 + a1 + 2 * a2 + 2 * a3 + 2 * a4 + 2 * a5 + 5) // 10
+                # the mixer's output at twice its weight of before: 288,028 / 44,773 -> 287,985 / 44,766 (3 times:
+                # 287,976 / 44,766; left out: 288,127 / 44,790)
+                p16 = (pm * 32 + a1 + 2 * a2 + 2 * a3 + 2 * a4 + 2 * a5 + 5) // 11
                 p16 = min(max(p16, P16_MIN), 65536 - P16_MIN)
                 # --- code the bit: P(1) = p16 / 65536
                 span = high - low
