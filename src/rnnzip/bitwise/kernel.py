@@ -613,6 +613,7 @@ def code_steps(
                 cells[q] = _find_cells(stationary, q, contexts[STATIONARY[q]], stationary_mask)
             c0, nib = 1, 1
             order4_row = _hash(hist & 0xFFFFFFFF, 5) & 2047
+            spaces_row = _hash(spaces, (group[c1] * 8 + min(wordlen, 4)) * 4 + min(depth, 3)) & 4095
             byte = np.int64(data[here]) if encode else 0
             for bit in range(8):
                 # --- inputs
@@ -729,7 +730,7 @@ def code_steps(
                     rows[14] = c1 | ((bit > 5) << 8) | ((partial == 0 or partial == (1 << bit) - 1) << 9)
                     rows[15] = _hash(groups & 0xFFFFFFFF, c0) & 16383
                     rows[16] = min(present, 63) * 8 + bit
-                    rows[17] = _hash(spaces, (group[c1] * 8 + min(wordlen, 4)) * 4 + min(depth, 3)) & 4095
+                    rows[17] = spaces_row
                 final_rows[0] = (1 if mlen > 0 else 0) * 8 + bit
                 final_rows[1] = final_first[1] + c0
                 final_rows[2] = final_first[2] + c1
