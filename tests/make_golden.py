@@ -27,6 +27,8 @@ CASES = {
     "bitwise-lstm": (sample(2500), TINY_BITWISE),
     # every context of the engine, without a network: a frame that decodes on any machine
     "bitwise-all": (sample(3000), {"level": 9, "cm_bits": 18}),
+    # ... in 4 interleaved streams: pins the stream-local contexts and orders 0-1
+    "bitwise-streams": (sample(3000), {"level": 9, "cm_bits": 18, "batch_size": 4}),
 }
 # format 3 golden file -> the case whose input it holds
 V3_CASES = {
