@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import sample
-from rnnzip.alphabet import code_alphabet
-from rnnzip.range_coder import Decoder, Encoder
+from rnnzip.bytelevel.alphabet import code_alphabet
+from rnnzip.bytelevel.range_coder import Decoder, Encoder
 
 
 def coded(alphabet: bytes) -> bytes:

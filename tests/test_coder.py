@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnzip.range_coder import Decoder, Encoder
+from rnnzip.bytelevel.range_coder import Decoder, Encoder
 
 
 @settings(max_examples=300, deadline=None)

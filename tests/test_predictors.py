@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnzip.hybrid.context import ContextModels, word_letters
-from rnnzip.hybrid.match import MatchModel
+from rnnzip.bytelevel.hybrid.context import ContextModels, word_letters
+from rnnzip.bytelevel.hybrid.match import MatchModel
 
 
 def feed(model, symbols: np.ndarray) -> list:
@@ -121,7 +121,7 @@ def test_background_update_hands_its_error_to_the_waiting_thread() -> None:
 
 
 def test_mixer_learns_to_trust_the_input_that_is_right() -> None:
-    from rnnzip.hybrid.mixer import Mixer
+    from rnnzip.bytelevel.hybrid.mixer import Mixer
 
     vocab, steps = 6, 300
     rng = np.random.default_rng(4)

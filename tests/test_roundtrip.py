@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 import rnnzip
 from conftest import TINY, TINY_HYBRID, sample
 from rnnzip.contract import NETWORKS
-from rnnzip.engine import Layout
 from rnnzip.format import MODEL, STORED, read_header
+from rnnzip.streams import Layout
 
 
 def roundtrip(data: bytes, **kw) -> bytes:

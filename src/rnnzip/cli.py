@@ -291,7 +291,7 @@ def _report(args: argparse.Namespace, name: str, output: str | None, n_in: int, 
 def _engine(config: ModelConfig, payload: bytes) -> str:
     if config.cm_bits:
         return "bitwise engine"
-    from .frames import frame_alphabet  # numpy and the range coder, not torch
+    from .bytelevel.alphabet import frame_alphabet  # numpy and the range coder, not torch
 
     return f"{len(frame_alphabet(payload))} symbols"
 

@@ -14,12 +14,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from .alphabet import code_alphabet
 from .contract import NETWORKS, ModelConfig, validate
-from .engine import Layout, Predictor, run
 from .errors import BadRnnzipFile
 from .format import MODEL, STORED, FrameHeader, pack_header, read_header
-from .range_coder import Decoder, Encoder
+from .streams import Layout, Predictor
 
 Progress = Callable[[int], None]
 
@@ -43,28 +41,16 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu", progress:
     # Code with the header as the decoder will read it back, so no parameter can differ by a bit.
     header = read_header(io.BytesIO(pack_header(draft)))
     assert header is not None and header.config is not None
-    encode = _encode_bitwise if header.config.cm_bits else _encode_byte_level
-    payload = encode(data, header.config, layout, device, progress)
+    if header.config.cm_bits:
+        payload = _encode_bitwise(data, header.config, layout, device, progress)
+    else:
+        from .bytelevel.frames import encode as encode_byte_level
+
+        payload = encode_byte_level(data, header.config, layout, device, progress)
     if payload is None:
         return stored
     frame = pack_header(replace(header, payload_length=len(payload)), payload) + payload
     return frame if len(frame) < len(stored) else stored
-
-
-def _encode_byte_level(data: bytes, cfg: ModelConfig, layout: Layout, device: str, progress: Progress | None) -> bytes:
-    """The alphabet, then every symbol, range-coded with the network's (or hybrid's) distributions."""
-    from .numerics import coding_threads
-    from .online import make_predictor
-
-    raw = np.frombuffer(data, dtype=np.uint8)
-    encoder = Encoder()
-    alphabet = code_alphabet(encoder.code, np.unique(raw))
-    if len(alphabet) > 1:  # a single symbol needs no more coding
-        rows = layout.to_steps(np.searchsorted(alphabet, raw).astype(np.int32))
-        with coding_threads():
-            predictor = make_predictor(cfg, alphabet, layout.steps, device)
-            run(predictor, encoder.code, layout, rows, progress)
-    return encoder.finish()
 
 
 def _encode_bitwise(data: bytes, cfg: ModelConfig, layout: Layout, device: str, progress: Progress | None
@@ -121,37 +107,9 @@ def _decode_model_frame(header: FrameHeader, payload: bytes, device: str, progre
 
         with _network(header.config, layout, device) as network:
             return decode(payload, header.config, layout, network, progress)
-    return _decode_byte_level(header, payload, layout, device, progress)
+    from .bytelevel.frames import decode as decode_byte_level
 
-
-def _decode_byte_level(
-    header: FrameHeader, payload: bytes, layout: Layout, device: str, progress: Progress | None
-) -> bytes:
-    from .numerics import coding_threads
-    from .online import make_predictor
-
-    assert header.config is not None
-    decoder = Decoder(payload)
-    try:
-        alphabet = code_alphabet(decoder.code)
-        if not len(alphabet):
-            raise ValueError("empty alphabet")
-        if len(alphabet) == 1:  # a single symbol needs no more coding
-            if progress is not None:
-                progress(header.length)
-            return alphabet.tobytes() * header.length
-        rows = np.zeros((layout.steps, layout.batch), dtype=np.int32)
-        with coding_threads():
-            predictor = make_predictor(header.config, alphabet, layout.steps, device)
-            run(predictor, decoder.code, layout, rows, progress)
-    except (ValueError, RuntimeError) as e:  # the range decoder rejects corrupt data
-        raise BadRnnzipFile(f"corrupt payload ({e})") from None
-    return alphabet[layout.from_steps(rows)].tobytes()
-
-
-def frame_alphabet(payload: bytes) -> bytes:
-    """The byte values that occur in a model frame, read from the start of its payload."""
-    return code_alphabet(Decoder(payload).code).tobytes()
+    return decode_byte_level(header, payload, layout, device, progress)
 
 
 def auto_batch_size(length: int) -> int:

@@ -15,7 +15,6 @@ import torch
 import torch.nn.functional as F
 
 from .contract import NETWORKS, ModelConfig
-from .hybrid.side import SideModels
 from .models import build_network
 from .models.recurrent import RecurrentNet, RecurrentState
 from .models.window import WindowNet
@@ -76,7 +75,11 @@ class StatefulPredictor:
         self.live = copy.deepcopy(self.net).requires_grad_(False)
         self.live.input_gates = self.gates = self.net.input_gates_table()
         batch, self.T, self.device = cfg.batch_size, cfg.seq_length, device
-        self.side = SideModels(cfg, alphabet, batch, steps, device) if cfg.context_order else None
+        self.side = None
+        if cfg.context_order:  # the byte-level hybrid's count models
+            from .bytelevel.hybrid.side import SideModels
+
+            self.side = SideModels(cfg, alphabet, batch, steps, device)
         self.trainer = Trainer(self.net, cfg, steps // self.T)
         self.training = _Background()
         self.steps_left = steps

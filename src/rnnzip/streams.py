@@ -1,21 +1,13 @@
-"""The online coding loop shared by encoder and decoder.
-
-The block is cut into B contiguous streams of `steps` symbols (the last ones may be shorter).
-At step t the predictor gives a distribution for symbol t of every stream; one coder call codes
-the symbols of the active streams; the symbols go back to the predictor. Encoder and decoder
-differ only in the coder: the encoder knows the symbols, the decoder reads them.
-"""
+"""How a block is cut into streams for coding, and what a network predictor offers: shared by
+the bitwise engine and the byte-level engine of format 3."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-
-from .range_coder import CodeStep, coder_probabilities
 
 if TYPE_CHECKING:
     import torch
@@ -51,24 +43,3 @@ class Predictor(Protocol):
     def probabilities(self) -> torch.Tensor: ...
     def observe(self, coded: np.ndarray, active: int) -> None: ...
     def close(self) -> None: ...
-
-
-def run(
-    predictor: Predictor,
-    code: CodeStep,
-    layout: Layout,
-    rows: np.ndarray,
-    progress: Callable[[int], None] | None = None,
-) -> None:
-    """Step through the block; `rows` (steps, batch) holds the symbols when encoding and
-    receives them when decoding."""
-    try:
-        for t in range(layout.steps):
-            active = layout.active(t)
-            probs = coder_probabilities(predictor.probabilities()[:active].cpu().numpy())
-            rows[t, :active] = code(rows[t, :active], probs)
-            predictor.observe(rows[t], active)
-            if progress is not None:
-                progress(active)
-    finally:
-        predictor.close()

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from ..contract import ModelConfig
+from ...contract import ModelConfig
 from . import context
 from .context import ContextModels
 from .match import MatchModel

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .range_coder import CodeStep
+from .range_coder import CodeStep, Decoder
 
 
 def _byte_classes() -> np.ndarray:
@@ -43,3 +43,8 @@ def code_alphabet(code: CodeStep, alphabet: np.ndarray | None = None) -> np.ndar
         seen[cls] += 1
         present[cls] += flags[value]
     return np.flatnonzero(flags).astype(np.uint8)
+
+
+def frame_alphabet(payload: bytes) -> bytes:
+    """The byte values that occur in a model frame, read from the start of its payload."""
+    return code_alphabet(Decoder(payload).code).tobytes()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..contract import EXACT_CONTEXT_ORDERS, exact_context_rows
+from ...contract import EXACT_CONTEXT_ORDERS, exact_context_rows
 
 ESCAPE = 0.7  # weight of the escape to the lower order, per distinct symbol seen (measured: 0.3-1.0 within 0.2%)
 ORDER0_PRIOR = 0.5  # pseudo-count of every symbol at order 0 (measured: 0.1-0.5 within 0.05%)

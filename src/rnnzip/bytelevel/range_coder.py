@@ -17,7 +17,7 @@ from collections.abc import Callable
 import constriction
 import numpy as np
 
-from .errors import BadRnnzipFile
+from ..errors import BadRnnzipFile
 
 # (the active streams' symbols, known when encoding; their probabilities) -> the coded symbols
 CodeStep = Callable[[np.ndarray, np.ndarray], np.ndarray]
