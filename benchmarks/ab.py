@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         m = [statistics.median(r[i] for r in rows[k]) for i in range(6)]
         medians[k] = m
         compile_s = f"{first[k]:.1f}" if first else "-"
-        print(f"| {k} | {src} | {m[0]:.0f} | {m[1]:.2f} ({m[2]:.2f}) | {m[3]:.2f} ({m[4]:.2f}) | {m[5]:.0f} | {compile_s} |")
+        times = f"{m[1]:.2f} ({m[2]:.2f}) | {m[3]:.2f} ({m[4]:.2f})"
+        print(f"| {k} | {src} | {m[0]:.0f} | {times} | {m[5]:.0f} | {compile_s} |")
     a, b = medians["A"], medians["B"]
     print(f"\nB / A: compress {b[1] / a[1]:.3f}, decompress {b[3] / a[3]:.3f}")
     return 0

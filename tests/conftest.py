@@ -7,12 +7,15 @@ import pytest
 
 import rnnzip  # noqa: F401  (first, so that it pins the vector ISA before any test imports torch)
 
-# Tiny networks keep the suite fast; the coding path is the same as for the real presets.
-TINY = dict(model="hybrid-6", hidden_size=16, embed_size=8, seq_length=8, batch_size=4, attention_window=4)
+# The default engine with every context and weight set, on small tables (256 KiB): what most tests code with.
+SMALL = dict(level=9, cm_bits=18)
+# Tiny networks of the byte-level engine (format 3) keep its tests fast; the coding path is the same as for the
+# real presets.
+TINY_NETWORK = dict(model="hybrid-6", hidden_size=16, embed_size=8, seq_length=8, batch_size=4, attention_window=4)
 # ... with small context models and a match model, as in the hybrid presets
-TINY_HYBRID = dict(TINY, context_order=4, table_bits=12, match_min=4)
+TINY_HYBRID = dict(TINY_NETWORK, context_order=4, table_bits=12, match_min=4)
 # ... and the bitwise engine with a small table and the tiny network as one of its inputs
-TINY_BITWISE = dict(TINY, model="cm-lstm", cm_bits=16)
+TINY_BITWISE = dict(TINY_NETWORK, model="cm-lstm", cm_bits=16)
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 

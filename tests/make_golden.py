@@ -11,16 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import rnnzip
-from conftest import TINY, TINY_BITWISE, TINY_HYBRID, sample
+from conftest import TINY_BITWISE, TINY_HYBRID, TINY_NETWORK, sample
 
 DATA = Path(__file__).parent / "data"
 
 # name -> (input, compress keyword arguments)
 CASES = {
     "empty": (b"", {}),
-    "stored": (bytes(range(256)), TINY),
-    "tiny-lstm": (sample(1200), TINY),
-    "tiny-gru-att": (sample(1200), {**TINY, "model": "gru-att"}),
+    "stored": (bytes(range(256)), TINY_NETWORK),
+    "tiny-lstm": (sample(1200), TINY_NETWORK),
+    "tiny-gru-att": (sample(1200), {**TINY_NETWORK, "model": "gru-att"}),
     "tiny-hybrid": (sample(2500), TINY_HYBRID),
     "hybrid-1": (sample(1000), {"model": "hybrid-1"}),
     "bitwise": (sample(3000), {"level": 1}),

@@ -9,26 +9,26 @@ import pytest
 import torch
 
 import rnnzip
-from conftest import TINY, TINY_BITWISE, sample
+from conftest import SMALL, TINY_BITWISE, TINY_NETWORK, sample
 
 
 def test_device_auto_codes_on_the_device_it_finds() -> None:
     data = sample(400)
-    for kwargs in ({**TINY, "model": "lstm"}, {**TINY_BITWISE}, {"level": 1}):
+    for kwargs in ({**TINY_NETWORK, "model": "lstm"}, {**TINY_BITWISE}, {"level": 1}):
         assert rnnzip.decompress(rnnzip.compress(data, device="auto", **kwargs)) == data
 
 
 def test_accepts_bytes_like() -> None:
     data = sample(500)
     for value in (data, bytearray(data), memoryview(data)):
-        assert rnnzip.decompress(rnnzip.compress(value, **TINY)) == data
+        assert rnnzip.decompress(rnnzip.compress(value, **SMALL)) == data
 
 
 def test_incremental_objects_match_one_shot() -> None:
     data = sample(2000)
-    c = rnnzip.RnnzipCompressor(block_size=700, **TINY)
+    c = rnnzip.RnnzipCompressor(block_size=700, **SMALL)
     packed = b"".join(c.compress(data[i : i + 300]) for i in range(0, len(data), 300)) + c.flush()
-    assert packed == rnnzip.compress(data, block_size=700, **TINY)
+    assert packed == rnnzip.compress(data, block_size=700, **SMALL)
     d = rnnzip.RnnzipDecompressor()
     out = b"".join(d.decompress(packed[i : i + 97]) for i in range(0, len(packed), 97))
     assert out == data
@@ -41,7 +41,7 @@ def test_decompressor_max_length_unused_data_and_eof() -> None:
     """As lzma.LZMADecompressor: max_length bounds each call, needs_input tells when output is
     still buffered, bytes after the frames that are not a frame are kept in unused_data."""
     data = sample(1500)
-    packed = rnnzip.compress(data, block_size=600, **TINY)  # three frames
+    packed = rnnzip.compress(data, block_size=600, **SMALL)  # three frames
     d = rnnzip.RnnzipDecompressor()
     out = d.decompress(packed + b"tail", max_length=100)
     assert out == data[:100] and not d.needs_input and not d.eof
@@ -65,7 +65,7 @@ def test_decompressor_refuses_foreign_data_at_the_start() -> None:
 
 
 def test_file_object_detects_truncation_and_trailing_data() -> None:
-    packed = rnnzip.compress(sample(700), **TINY)
+    packed = rnnzip.compress(sample(700), **SMALL)
     with pytest.raises(EOFError, match="ended"):
         rnnzip.open(io.BytesIO(packed[:-2])).read()
     with pytest.raises(rnnzip.BadRnnzipFile, match="trailing data"):
@@ -91,7 +91,7 @@ def test_file_object_is_safe_to_close_after_a_failed_open(tmp_path: Path) -> Non
 def test_open_binary_and_text(tmp_path: Path) -> None:
     path = tmp_path / "t.rnz"
     text = "Привет, мир!\nhello world\n" * 20
-    with rnnzip.open(path, "wt", encoding="utf-8", **TINY) as f:
+    with rnnzip.open(path, "wt", encoding="utf-8", **SMALL) as f:
         f.write(text)
     with rnnzip.open(path, "rt", encoding="utf-8") as f:
         assert f.read() == text
@@ -104,7 +104,7 @@ def test_open_binary_and_text(tmp_path: Path) -> None:
 
 def test_open_file_object_and_errors(tmp_path: Path) -> None:
     buf = io.BytesIO()
-    with rnnzip.open(buf, "wb", **TINY) as f:
+    with rnnzip.open(buf, "wb", **SMALL) as f:
         f.write(b"abc" * 100)
         with pytest.raises(io.UnsupportedOperation):
             f.read()

@@ -12,7 +12,7 @@ import pytest
 
 import rnnzip
 from conftest import TINY_BITWISE, sample
-from rnnzip.bitwise import kernel
+from rnnzip.bitwise import charset, dmc, layout, registry
 from rnnzip.bitwise.model import network_counts
 from rnnzip.bitwise.tables import NEXT_STATE, SQUASH, STATE_COUNTS, STRETCH
 from rnnzip.format import MODEL, read_header
@@ -31,20 +31,21 @@ def test_squash_and_stretch_are_monotone_inverses() -> None:
 def test_context_tables_describe_every_context() -> None:
     from rnnzip.contract import CM_SHARED_CONTEXTS
 
-    assert kernel.SHARED == CM_SHARED_CONTEXTS
-    assert sorted(kernel.CONTEXT_PRIORITY) == list(range(kernel.SHARED))  # each shared context once
-    assert len(kernel._RUNS) == kernel.HASHED
+    assert registry.SHARED == CM_SHARED_CONTEXTS
+    assert [c.id for c in registry.CONTEXTS] == list(range(registry.HASHED))  # a context's id is its slot
+    assert sorted(registry.PRIORITY) == list(range(registry.SHARED))  # each shared context once
+    assert all(c.priority == -1 for c in registry.CONTEXTS[registry.SHARED :])  # the stream-local ones
     # the stationary maps run with the full mixer, each while its context is in use (it reuses the context's
     # nibble hashes): a configuration with more contexts runs a longer prefix of them
-    priority = list(kernel.CONTEXT_PRIORITY)
-    for contexts in range(kernel.FULL_MIXER_CONTEXTS, kernel.SHARED + 1):
-        running = [c in priority[:contexts] for c in kernel.STATIONARY]
+    priority = list(registry.PRIORITY)
+    for contexts in range(layout.FULL_MIXER_CONTEXTS, registry.SHARED + 1):
+        running = [c in priority[:contexts] for c in registry.STATIONARY]
         assert running == sorted(running, reverse=True) and running[0]
 
 
 def test_words_fold_the_case_of_2_byte_code_points() -> None:
     """The fold table comes from Python's Unicode database: it must stay what files were made with."""
-    fold = kernel._FOLD_2BYTE
+    fold = charset.FOLD_2BYTE
     assert fold[ord("Ж")] == ord("ж") and fold[ord("Ё")] == ord("ё") and fold[ord("Σ")] == ord("σ")
     assert fold[ord("É")] == ord("é") and fold[ord("ж")] == ord("ж") and fold[ord("×")] == ord("×")
     assert zlib.crc32(fold.astype("<i8").tobytes()) == 0xA19F514A
@@ -124,7 +125,7 @@ def test_dmc_graphs_restart_when_full(monkeypatch: pytest.MonkeyPatch, batch: in
     data = sample(8000)
     kwargs = dict(ALL_CONTEXTS, batch_size=batch)
     roomy = rnnzip.compress(data, **kwargs)
-    monkeypatch.setattr(kernel, "DMC_NODES", 600)  # room for a few hundred clones: many restarts
+    monkeypatch.setattr(dmc, "DMC_NODES", 600)  # room for a few hundred clones: many restarts
     packed = rnnzip.compress(data, **kwargs)
     assert packed != roomy
     assert rnnzip.decompress(packed) == data

@@ -162,6 +162,7 @@ def test_stdin_to_stdout(monkeypatch, capsysbinary) -> None:
     assert capsysbinary.readouterr().out == data
 
 
+@pytest.mark.slow
 def test_real_subprocess(tmp_path: Path) -> None:
     data = sample(900)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}

@@ -194,6 +194,7 @@ LIGHT_COMMANDS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", [*LIGHT_COMMANDS, ["-t", "{bitwise}"]])
 def test_start_up_without_torch_or_numba(argv: list[str], tmp_path: Path) -> None:
     """Listing, help, version, stored frames and every error that needs no model stay light;
@@ -219,4 +220,13 @@ def test_start_up_without_torch_or_numba(argv: list[str], tmp_path: Path) -> Non
 
 def test_import_rnnzip_loads_neither_torch_nor_numba() -> None:
     code = "import sys, rnnzip; print(sorted(m for m in ('torch', 'numba', 'numpy') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def test_the_default_engine_loads_neither_constriction_nor_the_byte_level_engine() -> None:
+    code = (
+        "import sys, rnnzip; d = b'hello world ' * 50; p = rnnzip.compress(d, level=1, cm_bits=16); "
+        "assert rnnzip.decompress(p) == d; "
+        "print(sorted(m for m in sys.modules if m in ('constriction', 'torch') or m.startswith('rnnzip.bytelevel')))"
+    )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"

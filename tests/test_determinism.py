@@ -6,10 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 import torch
 
 import rnnzip
-from conftest import TINY, TINY_HYBRID, sample
+from conftest import TINY_HYBRID, TINY_NETWORK, sample
 
 SCRIPT = """
 import sys, torch, rnnzip
@@ -30,6 +31,7 @@ def in_process(threads: int, mode: str, data: bytes, model: str = "lstm-att") ->
     ).stdout
 
 
+@pytest.mark.slow
 def test_same_bytes_in_two_processes_and_thread_settings() -> None:
     data = sample(2500)
     here = rnnzip.compress(data, **{**TINY_HYBRID, "model": "lstm-att"})
@@ -43,10 +45,10 @@ def test_caller_thread_setting_does_not_matter_and_is_restored() -> None:
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
-        two = rnnzip.compress(data, **{**TINY, "model": "gru"})
+        two = rnnzip.compress(data, **{**TINY_NETWORK, "model": "gru"})
         assert torch.get_num_threads() == 2
         torch.set_num_threads(1)
-        assert rnnzip.compress(data, **{**TINY, "model": "gru"}) == two
+        assert rnnzip.compress(data, **{**TINY_NETWORK, "model": "gru"}) == two
         torch.set_num_threads(2)
         assert rnnzip.decompress(two) == data
     finally:
@@ -57,7 +59,7 @@ def test_global_rng_untouched() -> None:
     torch.manual_seed(7)
     expected = torch.rand(3)
     torch.manual_seed(7)
-    rnnzip.compress(sample(300), **TINY)
+    rnnzip.compress(sample(300), **TINY_NETWORK)
     assert torch.equal(torch.rand(3), expected)
 
 

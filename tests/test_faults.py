@@ -18,6 +18,8 @@ import rnnzip
 from conftest import sample
 from rnnzip.cli import main
 
+pytestmark = pytest.mark.slow  # subprocesses and signals
+
 CODE_ARGS = ["-1", "--block-size", "200K"]  # level 1; 3 frames of the input below, for -T2
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import rnnzip
-from conftest import TINY, sample
+from conftest import TINY_NETWORK, sample
 from make_golden import CASES, V3_CASES
 from rnnzip.contract import preset_id
 from rnnzip.errors import BadRnnzipFile, EnvironmentMismatch
@@ -61,7 +61,7 @@ def skip_where_the_numerics_differ(golden: bytes) -> None:
 
 
 def model_frame(data: bytes = sample(800), **kw) -> bytes:
-    packed = rnnzip.compress(data, **{**TINY, **kw})
+    packed = rnnzip.compress(data, **{**TINY_NETWORK, **kw})
     assert header_of(packed).method == MODEL
     return packed
 
@@ -78,7 +78,7 @@ def test_default_frame_header_is_small_and_uses_a_preset_id() -> None:
 
 def test_custom_parameters_are_stored_explicitly() -> None:
     cfg = header_of(model_frame(learning_rate=0.0123, clip=0.7)).config
-    assert (cfg.learning_rate, cfg.clip, cfg.hidden_size) == (0.0123, 0.7, TINY["hidden_size"])
+    assert (cfg.learning_rate, cfg.clip, cfg.hidden_size) == (0.0123, 0.7, TINY_NETWORK["hidden_size"])
 
 
 def test_empty_compressed_input() -> None:

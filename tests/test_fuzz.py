@@ -1,6 +1,7 @@
 """Fuzzing the decoder: mutated files of every kind either decode to exactly the original or
 fail with RnnzipError/EOFError, quickly. `make fuzz` runs the long profile
-(RNNZIP_FUZZ_EXAMPLES=N); crashers found are kept in tests/data/crashers as regression cases."""
+(RNNZIP_FUZZ_EXAMPLES=N). What it finds is left in $TMPDIR/rnnzip-crashers; moved into
+tests/data/crashers, each file is a regression case that must fail cleanly."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import io
 import itertools
 import os
 import struct
+import tempfile
 import time
+import zlib
 from functools import cache
 from pathlib import Path
 
@@ -17,23 +20,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rnnzip
-from conftest import TINY, TINY_BITWISE, TINY_HYBRID, sample
+from conftest import TINY_BITWISE, TINY_HYBRID, TINY_NETWORK, sample
 from rnnzip.format import iter_frames
 
-CRASHERS = Path(__file__).parent / "data" / "crashers"
+CRASHERS = Path(__file__).parent / "data" / "crashers"  # regression cases: each must fail cleanly
+FOUND = Path(tempfile.gettempdir()) / "rnnzip-crashers"  # where the fuzz test leaves what it finds
 EXAMPLES = int(os.environ.get("RNNZIP_FUZZ_EXAMPLES", "60"))
 DEADLINE_S = 20.0  # no input, however mutated, may take longer than this to refuse or decode
 
 # the kinds of valid file to start from: (name, original data, compress arguments)
 KINDS = {
     "empty": (b"", {}),
-    "stored": (bytes(range(256)), TINY),
-    "single symbol": (b"z" * 300, TINY),
-    "network": (sample(700), {**TINY, "model": "lstm"}),
+    "stored": (bytes(range(256)), TINY_NETWORK),
+    "single symbol": (b"z" * 300, TINY_NETWORK),
+    "network": (sample(700), {**TINY_NETWORK, "model": "lstm"}),
     "hybrid": (sample(700), TINY_HYBRID),
     "bitwise alone": (sample(700), {"model": "level-1", "cm_bits": 16}),
     "bitwise with network": (sample(700), TINY_BITWISE),
-    "several frames": (sample(900), {**TINY, "block_size": 300}),
+    "several frames": (sample(900), {**TINY_NETWORK, "block_size": 300}),
 }
 
 
@@ -93,12 +97,19 @@ def test_mutated_files_fail_cleanly_or_decode_exactly(case: tuple[bytes, set[byt
     try:
         check(packed, originals)
     except BaseException:
-        CRASHERS.mkdir(exist_ok=True)
-        (CRASHERS / f"crasher-{abs(hash(packed)) % 10**8}.rnz").write_bytes(packed)
+        # kept outside the source tree: move it into tests/data/crashers to make it a regression case
+        FOUND.mkdir(exist_ok=True)
+        (FOUND / f"crasher-{zlib.crc32(packed):08x}.rnz").write_bytes(packed)
         raise
 
 
-@pytest.mark.parametrize("path", sorted(CRASHERS.glob("*.rnz")) if CRASHERS.is_dir() else [], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(CRASHERS.glob("*.rnz")), ids=lambda p: p.name)
 def test_kept_crashers_fail_cleanly(path: Path) -> None:
+    start = time.monotonic()
     with pytest.raises((rnnzip.RnnzipError, EOFError)):
         rnnzip.decompress(path.read_bytes())
+    assert time.monotonic() - start < DEADLINE_S
+
+
+def test_crashers_are_kept() -> None:
+    assert len(list(CRASHERS.glob("*.rnz"))) >= 5

@@ -9,31 +9,12 @@ from pathlib import Path
 import pytest
 
 import rnnzip
-from conftest import TINY_HYBRID, sample
+from conftest import SMALL, sample
 from rnnzip.cli import main
 from rnnzip.format import iter_frames
 
 BLOCK = 600
-ARGS = [
-    "--model",
-    "hybrid-6",
-    "--hidden-size",
-    "16",
-    "--embed-size",
-    "8",
-    "--seq-length",
-    "8",
-    "--batch-size",
-    "4",
-    "--context-order",
-    "3",
-    "--table-bits",
-    "12",
-    "--match-min",
-    "4",
-    "--block-size",
-    str(BLOCK),
-]
+ARGS = ["-9", "--cm-bits", "18", "--block-size", str(BLOCK)]
 
 
 def frames(packed: bytes) -> list[int]:
@@ -44,21 +25,21 @@ def frames(packed: bytes) -> list[int]:
 @pytest.mark.parametrize("n, expected", [(BLOCK, [BLOCK]), (BLOCK + 1, [BLOCK, 1]), (0, [0]), (3 * BLOCK, [BLOCK] * 3)])
 def test_frame_boundaries(n: int, expected: list[int]) -> None:
     data = sample(n)
-    packed = rnnzip.compress(data, block_size=BLOCK, **TINY_HYBRID)
+    packed = rnnzip.compress(data, block_size=BLOCK, **SMALL)
     assert frames(packed) == expected
     assert rnnzip.decompress(packed) == data
 
 
 def test_empty_last_frame_decodes() -> None:
     data = sample(900)
-    packed = rnnzip.compress(data, block_size=BLOCK, **TINY_HYBRID) + rnnzip.compress(b"")
+    packed = rnnzip.compress(data, block_size=BLOCK, **SMALL) + rnnzip.compress(b"")
     assert frames(packed)[-1] == 0 and rnnzip.decompress(packed) == data
 
 
 def test_same_bytes_for_one_and_two_workers_both_ways(tmp_path: Path) -> None:
     data = sample(5 * BLOCK + 123)
-    one = rnnzip.compress(data, block_size=BLOCK, threads=1, **TINY_HYBRID)
-    two = rnnzip.compress(data, block_size=BLOCK, threads=2, **TINY_HYBRID)
+    one = rnnzip.compress(data, block_size=BLOCK, threads=1, **SMALL)
+    two = rnnzip.compress(data, block_size=BLOCK, threads=2, **SMALL)
     assert one == two and len(frames(one)) == 6
     assert rnnzip.decompress(one, threads=2) == data  # in order, across workers
 

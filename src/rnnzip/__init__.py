@@ -1,4 +1,5 @@
-"""rnnzip: lossless compression with a recurrent network that trains online while it codes.
+"""rnnzip: lossless text compression by models that learn while they code: a bitwise context-mixing
+engine (levels 1-9) and recurrent networks (the PyTorch presets).
 
 Importing rnnzip loads neither torch nor numba: they load when a frame is coded.
 """

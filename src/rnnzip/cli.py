@@ -39,7 +39,7 @@ def _terminate(signum: int, frame: object) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rnnzip",
-        description="Lossless compression with a recurrent network that learns while it codes.",
+        description="Lossless text compression by models that learn while they code (bitwise context mixing).",
         epilog="`rnnzip bench --help` describes the benchmark.",
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="files to (de)compress; - or none: stdin")
