@@ -4,6 +4,7 @@ noisy: alternating spreads the noise over both). Also the first run's time with 
 cache (the engine's compile time), once per side.
 
     python benchmarks/ab.py /tmp/base/src src ../shared/corpus/enwik/enwik5 --level 6 --runs 5
+    python benchmarks/ab.py /tmp/base/src src ../shared/corpus/canterbury/xargs.1 --compile-runs 3
 """
 
 from __future__ import annotations
@@ -55,10 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file")
     parser.add_argument("--level", type=int, default=6)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-compile", action="store_true", help="skip the empty-cache runs")
+    parser.add_argument("--compile-runs", type=int, default=1, help="empty-cache runs per side (0: none)")
     args = parser.parse_args(argv)
     sides = {"A": str(Path(args.a).resolve()), "B": str(Path(args.b).resolve())}
-    first = {} if args.no_compile else {k: _first_run(src, args.file, args.level) for k, src in sides.items()}
+    firsts: dict[str, list[float]] = {k: [] for k in sides}
+    for _ in range(args.compile_runs):
+        for k, src in sides.items():
+            firsts[k].append(_first_run(src, args.file, args.level))
+    first = {k: statistics.median(v) for k, v in firsts.items() if v}
     caches = {k: tempfile.mkdtemp(prefix=f"ab-{k}-") for k in sides}
     for k, src in sides.items():  # warm each side's cache
         _run(src, args.file, args.level, caches[k])

@@ -96,10 +96,8 @@ def code_steps(encode, t_start, t_end, engine, data, out, network_counts, use_ne
                 j += MATCH_INPUTS
                 selector, i1, i2 = min(b, 8), 0, 0  # without a network, set NETWORK's rows by stream
                 if use_network:
-                    net = network_inputs(
-                        x, j, cum, engine.network_apms, f[Byte.NETWORK_EXPECTED], bit, c0, c1, tb.stretch
-                    )
-                    selector, i1, i2 = net
+                    expected = f[Byte.NETWORK_EXPECTED]
+                    selector, i1, i2 = network_inputs(x, j, cum, engine.network_apms, expected, bit, c0, c1, tb.stretch)
                 x[n_inputs - 1] = 256  # the bias
                 # --- mixer, SSE
                 select_rows(w, f, st, n.sets, bit, c0, known, present, selector)
