@@ -24,6 +24,27 @@ def test_accepts_bytes_like() -> None:
         assert rnnzip.decompress(rnnzip.compress(value, **SMALL)) == data
 
 
+@pytest.mark.parametrize("value", [None, "text", 42, [1, 2]])
+def test_data_must_be_bytes_like(value) -> None:
+    with pytest.raises(TypeError, match="bytes-like object is required"):
+        rnnzip.compress(value)
+    with pytest.raises(TypeError, match="bytes-like object is required"):
+        rnnzip.decompress(value)
+    with pytest.raises(TypeError, match="bytes-like object is required"):
+        rnnzip.RnnzipCompressor().compress(value)
+    with pytest.raises(TypeError, match="bytes-like object is required"):
+        rnnzip.RnnzipDecompressor().decompress(value)
+
+
+@pytest.mark.parametrize("level, error", [(True, TypeError), (6.0, TypeError), ("6", TypeError), (0, ValueError),
+                                          (10, ValueError), (-1, ValueError)])  # fmt: skip
+def test_a_bad_level_is_refused_with_a_message(level, error) -> None:
+    with pytest.raises(error, match="level must be"):
+        rnnzip.compress(b"data", level=level)
+    with pytest.raises(error, match="level must be"):
+        rnnzip.RnnzipCompressor(level)
+
+
 def test_incremental_objects_match_one_shot() -> None:
     data = sample(2000)
     c = rnnzip.RnnzipCompressor(block_size=700, **SMALL)

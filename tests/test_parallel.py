@@ -70,9 +70,9 @@ def test_cli_stdin_to_stdout_with_workers(monkeypatch, capsysbinary) -> None:
     assert capsysbinary.readouterr().out == data
 
 
-def test_default_workers_are_one_per_two_cores(monkeypatch) -> None:
+def test_default_workers_are_one_per_core_or_two_with_a_network(monkeypatch) -> None:
     from rnnzip.parallel import default_threads
 
-    for cores, workers in [(1, 1), (2, 1), (3, 1), (16, 8)]:
+    for cores, alone, networked in [(1, 1, 1), (2, 2, 1), (3, 3, 1), (16, 16, 8)]:
         monkeypatch.setattr("os.sched_getaffinity", lambda _pid, n=cores: set(range(n)))
-        assert default_threads() == workers
+        assert default_threads() == alone and default_threads(network=True) == networked

@@ -37,6 +37,8 @@ def make_config(level: int | None = None, model: str | None = None, **params: An
             raise ValueError(f"unknown model {model!r}; choose from {', '.join(PRESETS)}")
         base = PRESETS[model]
     else:
+        if level is not None and (not isinstance(level, int) or isinstance(level, bool)):
+            raise TypeError(f"level must be an int 1..9, not {type(level).__name__} {level!r}")
         base = level_preset(DEFAULT_LEVEL if level is None else level)
     unknown = set(params) - set(ModelConfig.__dataclass_fields__)
     if unknown:
@@ -51,6 +53,14 @@ def _check_device(device: str) -> str:
     if device not in DEVICES:
         raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
     return device
+
+
+def _check_data(data: Any) -> memoryview:
+    """data as bytes (a bytes-like object: bytes, bytearray, memoryview, array, ...)."""
+    try:
+        return memoryview(data)
+    except TypeError:
+        raise TypeError(f"a bytes-like object is required, not {type(data).__name__}") from None
 
 
 def _check_count(name: str, value: int, high: int) -> int:
@@ -89,7 +99,7 @@ class RnnzipCompressor:
         """Compressed frames for every whole block buffered so far."""
         if self._flushed:
             raise ValueError("compressor already flushed")
-        self._pending += data
+        self._pending += _check_data(data)
         out = bytearray()
         while len(self._pending) >= self.block_size:
             out += self._frame(bytes(self._pending[: self.block_size]))
@@ -130,7 +140,8 @@ class RnnzipDecompressor:
     def decompress(self, data: bytes | bytearray | memoryview, max_length: int = -1) -> bytes:
         """The data of the frames completed so far: at most max_length bytes if it is >= 0;
         the rest is kept for the next call (then `needs_input` is False)."""
-        if self._frames.unused_data is not None and data:
+        data = _check_data(data)
+        if self._frames.unused_data is not None and data.nbytes:
             raise EOFError("already at the end of the rnnzip stream")
         self._frames.feed(data)
         while max_length < 0 or len(self._output) < max_length:
@@ -175,6 +186,7 @@ def compress(
 ) -> bytes:
     """Compress `data`; `level` 1-9 (default 6) or `model` picks the preset, `params` override it.
     With threads > 1, blocks are coded by that many worker processes (same output)."""
+    view = _check_data(data)
     _check_count("block_size", block_size, MAX_FRAME_LENGTH)
     _check_count("threads", threads, 1024)
     config = make_config(level, model, **params)
@@ -182,20 +194,21 @@ def compress(
     from .parallel import compress_stream
 
     out = io.BytesIO()
-    compress_stream(io.BytesIO(data), out, config, block_size, threads, device)
+    compress_stream(io.BytesIO(view), out, config, block_size, threads, device)
     return out.getvalue()
 
 
 def decompress(data: bytes | bytearray | memoryview, *, device: str = "auto", threads: int = 1) -> bytes:
     """Decompress one or more concatenated rnnzip frames (bytes after them are an error)."""
+    view = _check_data(data)
     _check_device(device)
     _check_count("threads", threads, 1024)
-    if not data:
+    if not view.nbytes:
         raise EOFError("compressed data is empty")
     from .parallel import decompress_stream
 
     out = io.BytesIO()
-    decompress_stream(io.BytesIO(data), out, threads, device)
+    decompress_stream(io.BytesIO(view), out, threads, device)
     return out.getvalue()
 
 

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from . import __version__
 from .api import DEFAULT_BLOCK_SIZE, make_config
-from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, PRESETS, ModelConfig, parameters, preset_name
+from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, NETWORKS, PRESETS, ModelConfig, parameters, preset_name
 from .errors import RnnzipError
 from .format import STORED, iter_frames
 
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="worker processes, one frame each (default 0: one per two cores); output is the same for any N",
+        help="worker processes, one frame each (default 0: one per core); output is the same for any N",
     )
     hp = p.add_argument_group("hyperparameters (override the preset)")
     for field, param in parameters():
@@ -217,7 +217,7 @@ def _run(
     """Stream src through the (de)compressor into dst; returns (bytes in, bytes out)."""
     from .parallel import compress_stream, decompress_stream, default_threads  # numpy; torch only to code
 
-    threads = args.threads or default_threads()
+    threads = args.threads or default_threads(args.action == "compress" and bool(NETWORKS[config.network].directions))
     if args.action == "compress":
         assert dst is not None
         return compress_stream(src, dst, config, args.block_size, threads, device, progress)

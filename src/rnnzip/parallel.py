@@ -29,15 +29,14 @@ _REPORT_EVERY = 1 << 16  # bytes between progress messages from a worker
 _progress_queue: Any = None  # set in each worker process
 
 
-def default_threads() -> int:
-    """One worker per two cores: a frame keeps two threads busy (prediction, and the network's
-    update). Measured on 2 cores: -T2 ran at 0.96-1.24x the speed of -T1 (4 and 10 MB) with
-    2.4x the memory."""
+def default_threads(network: bool = False) -> int:
+    """One worker per core; with a PyTorch network, one per two cores (such a frame keeps two
+    threads busy: prediction and the network's update)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, cores // 2)
+    return max(1, cores // 2 if network else cores)
 
 
 def _init_worker(progress_queue: Any) -> None:
