@@ -230,3 +230,36 @@ def test_the_default_engine_loads_neither_constriction_nor_the_byte_level_engine
         "print(sorted(m for m in sys.modules if m in ('constriction', 'torch') or m.startswith('rnnzip.bytelevel')))"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+WITHOUT_TORCH = """
+import sys
+sys.modules["torch"] = None  # as if PyTorch were not installed: `import torch` fails
+import rnnzip
+data = b"levels 1-9 need no torch. " * 40
+for level in (1, 6, 9):
+    assert rnnzip.decompress(rnnzip.compress(data, level=level, cm_bits=18)) == data
+for call in (lambda: rnnzip.compress(data, model="lstm"), lambda: rnnzip.compress(data, model="cm-lstm"),
+             lambda: rnnzip.decompress(open(sys.argv[1], "rb").read())):
+    try:
+        call()
+    except rnnzip.RnnzipError as e:
+        print(e)
+sys.argv = ["rnnzip", "-t", sys.argv[1]]
+from rnnzip.cli import main
+print("exit", main())
+"""
+
+
+def test_levels_1_to_9_work_without_torch_and_the_networks_name_the_extra() -> None:
+    golden = Path(__file__).parent / "data" / "tiny-lstm.rnz"
+    result = subprocess.run([sys.executable, "-c", WITHOUT_TORCH, str(golden)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [
+        "the lstm network needs PyTorch: pip install 'rnnzip[torch]'",
+        "the lstm network needs PyTorch: pip install 'rnnzip[torch]'",  # cm-lstm: the engine with an lstm
+        "a frame made with the lstm network needs PyTorch: pip install 'rnnzip[torch]'",
+    ]
+    assert lines[3] == "exit 1"
+    assert result.stderr.strip().count("\n") == 0 and "rnnzip[torch]" in result.stderr  # one line from the CLI

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from .contract import NETWORKS, ModelConfig, validate
-from .errors import BadRnnzipFile
+from .errors import BadRnnzipFile, require_torch
 from .format import MODEL, STORED, FrameHeader, pack_header, read_header
 from .streams import Layout, Predictor
 
@@ -29,6 +29,8 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu", progress:
     if not data:
         return stored
     networked = bool(NETWORKS[cfg.network].directions)
+    if networked or not cfg.cm_bits:
+        require_torch(f"the {cfg.network} network")
     # the bitwise engine alone codes serially; a network needs streams to run fast
     layout = Layout.of(len(data), cfg.batch_size or (auto_batch_size(len(data)) if networked else 1))
     environment = None
@@ -95,6 +97,8 @@ def decompress_frame(
 
 def _decode_model_frame(header: FrameHeader, payload: bytes, device: str, progress: Progress | None) -> bytes:
     assert header.config is not None
+    if header.environment is not None or not header.config.cm_bits:
+        require_torch(f"a frame made with the {header.config.network} network")
     if header.environment is not None:
         from .numerics import require
 
