@@ -176,3 +176,56 @@ def test_error_hierarchy() -> None:
     assert issubclass(rnnzip.BadRnnzipFile, rnnzip.RnnzipError)
     with pytest.raises(OSError):
         rnnzip.decompress(b"definitely not")
+
+
+def test_file_object_tells_and_seeks_as_gzip_does(tmp_path: Path) -> None:
+    data = sample(3000)
+    path = tmp_path / "s.rnz"
+    with rnnzip.open(path, "wb", block_size=1000, **SMALL) as f:  # three frames
+        assert f.tell() == 0
+        f.write(data[:1234])
+        assert f.tell() == 1234
+        f.write(data[1234:])
+        assert f.tell() == 3000 and not f.seekable()
+        assert f.name == str(path) and f.mode == "wb"
+        with pytest.raises(io.UnsupportedOperation):
+            f.seek(0)
+    with rnnzip.open(path) as f:
+        assert f.name == str(path) and f.mode == "rb" and f.fileno() > 2 and f.seekable()
+        assert f.read(10) == data[:10] and f.tell() == 10
+        assert f.seek(2500) == 2500 and f.read(5) == data[2500:2505]  # forward, into the third frame
+        assert f.seek(100) == 100 and f.read(50) == data[100:150]  # backward: decoded again from the start
+        assert f.seek(-10, io.SEEK_END) == 2990 and f.read() == data[-10:]
+        assert f.seek(-20, io.SEEK_CUR) == 2980 and f.tell() == 2980
+    with pytest.raises(ValueError, match="closed file"):
+        f.tell()
+
+
+def test_tarfile_reads_an_rnnzip_file(tmp_path: Path) -> None:
+    import tarfile
+
+    members = {"a.txt": sample(2000), "b/c.txt": b"hello\n" * 50}
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w:") as tar:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    path = tmp_path / "t.tar.rnz"
+    with rnnzip.open(path, "wb", **SMALL) as f:
+        f.write(raw.getvalue())
+    with rnnzip.open(path) as f, tarfile.open(fileobj=f, mode="r:") as tar:
+        assert sorted(tar.getnames()) == sorted(members)
+        for name, content in members.items():
+            extracted = tar.extractfile(name)
+            assert extracted is not None and extracted.read() == content
+
+
+def test_open_types_by_mode() -> None:
+    """open()'s overloads: a binary mode gives RnnzipFile (bytes), a text mode a TextIOWrapper (str)."""
+    buf = io.BytesIO()
+    with rnnzip.open(buf, "wt", encoding="utf-8", **SMALL) as text:
+        assert isinstance(text, io.TextIOWrapper)
+        text.write("é")
+    with rnnzip.open(io.BytesIO(buf.getvalue()), "rb") as binary:
+        assert isinstance(binary, rnnzip.RnnzipFile) and binary.read() == "é".encode()

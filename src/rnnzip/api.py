@@ -6,13 +6,14 @@ worker processes); the incremental objects and the file object code frames in th
 
 from __future__ import annotations
 
+import _compression
 import builtins
 import io
 import os
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, cast, overload
 
 from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, PRESETS, ModelConfig, level_preset, validate
-from .errors import BadRnnzipFile, RnnzipError
+from .errors import RnnzipError
 from .format import FrameHeader, FrameSplitter
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 # larger inputs are split for -T workers
 DEFAULT_BLOCK_SIZE = 16 << 20
 DEVICES = ("cpu", "cuda", "auto")
-_READ_CHUNK = 1 << 16  # compressed bytes read at a time by the file object
 
 
 def make_config(level: int | None = None, model: str | None = None, **params: Any) -> ModelConfig:
@@ -131,9 +131,11 @@ class RnnzipDecompressor:
     `unused_data`, and more input raises EOFError.
     """
 
-    def __init__(self, device: str = "auto", progress: Progress | None = None) -> None:
+    def __init__(self, device: str = "auto", progress: Progress | None = None, *, continues: bool = False) -> None:
+        """continues: the data follows frames decoded elsewhere (bytes that are not a frame are
+        then trailing data)."""
         self.device, self.progress = _check_device(device), progress
-        self._frames = FrameSplitter()
+        self._frames = FrameSplitter(continues)
         self._output = bytearray()  # decoded, not yet returned (max_length)
         self._ready: tuple[FrameHeader, bytes] | None = None  # a complete frame not yet decoded
 
@@ -212,45 +214,37 @@ def decompress(data: bytes | bytearray | memoryview, *, device: str = "auto", th
     return out.getvalue()
 
 
-class _FrameReader(io.RawIOBase):
-    """Raw reader that decodes frames on demand (wrapped in a BufferedReader)."""
+class _FrameReader(_compression.DecompressReader):
+    """The standard library's reader (read, seek forward by reading and backward by rewinding, as
+    gzip's, lzma's and bz2's files) over rnnzip frames. Its decompressor ends at every frame
+    boundary; the reader then starts another for the bytes that follow, which continue the same
+    stream: bytes there that are not a frame are trailing data. An empty file reads as empty, as
+    gzip's does."""
 
     def __init__(self, fp: BinaryIO, device: str) -> None:
-        self._fp, self._decompressor, self._fed = fp, RnnzipDecompressor(device), False
+        super().__init__(fp, self._next_decompressor, device=device)  # type: ignore[arg-type]  # (a narrow stub)
 
-    def readable(self) -> bool:
-        return True
+    def _next_decompressor(self, device: str) -> _ReaderDecompressor:
+        return _ReaderDecompressor(device, continues=self._pos > 0)  # type: ignore[attr-defined]  # (the stub)
 
-    def readinto(self, b: Any) -> int:
-        d = self._decompressor
-        if not len(b):
-            return 0
-        while True:
-            chunk = b""
-            if d.needs_input:
-                chunk = self._fp.read(_READ_CHUNK)
-                if not chunk:
-                    if self._fed and not d.eof:
-                        raise EOFError("compressed file ended before the end of a frame")
-                    return 0
-                self._fed = True
-            data = d.decompress(chunk, len(b))
-            if data:
-                b[: len(data)] = data
-                return len(data)
-            if d.unused_data:
-                raise BadRnnzipFile("trailing data after the last frame is not in rnnzip format")
+
+class _ReaderDecompressor(RnnzipDecompressor):
+    @property
+    def eof(self) -> bool:  # before any input too: the reader then reads on, or ends an empty file
+        return (not self._frames.frames and not self._frames.buffered) or super().eof
 
 
 class RnnzipFile(io.BufferedIOBase):
-    """A binary file object over rnnzip data: mode 'rb', 'wb', 'xb' or 'ab'."""
+    """A binary file object over rnnzip data: mode 'rb', 'wb', 'xb' or 'ab', as gzip.GzipFile
+    (read, write, seek, tell, name, mode, fileno)."""
 
     # set before anything can fail, so that close() (also called when __init__ raised) is safe
     _fp: BinaryIO | None = None
     _owns = False
     _mode = "r"
-    _reader: io.BufferedReader | None = None
+    _buffer: io.BufferedReader | None = None
     _compressor: RnnzipCompressor | None = None
+    _written = 0  # uncompressed bytes written (tell() when writing)
 
     def __init__(
         self,
@@ -281,35 +275,67 @@ class RnnzipFile(io.BufferedIOBase):
             fp = filename
         self._fp, self._mode = fp, mode
         if mode == "r":
-            self._reader = io.BufferedReader(_FrameReader(fp, device or "auto"))
+            self._buffer = io.BufferedReader(_FrameReader(fp, device or "auto"))
         else:
             self._compressor = compressor
 
+    @property
+    def name(self) -> str | bytes:
+        """The underlying file's name (as gzip.GzipFile's); AttributeError for a file object without one."""
+        self._check_not_closed()
+        return cast(Any, self._fp).name
+
+    @property
+    def mode(self) -> str:
+        return self._mode + "b"
+
+    def fileno(self) -> int:
+        self._check_not_closed()
+        assert self._fp is not None
+        return self._fp.fileno()
+
     def readable(self) -> bool:
+        self._check_not_closed()
         return self._mode == "r"
 
     def writable(self) -> bool:
+        self._check_not_closed()
         return self._mode != "r"
 
+    def seekable(self) -> bool:
+        return self.readable() and self._reader().seekable()
+
     def read(self, size: int | None = -1) -> bytes:
-        return self._checked_reader().read(size)
+        return self._reader().read(size)
 
     def read1(self, size: int = -1) -> bytes:
-        return self._checked_reader().read1(size)
+        return self._reader().read1(size)
 
     def readinto(self, b: Any) -> int:
-        return self._checked_reader().readinto(b)
+        return self._reader().readinto(b)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._reader().readline(size)
 
     def peek(self, size: int = 0) -> bytes:
-        return self._checked_reader().peek(size)
+        return self._reader().peek(size)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Forward by reading on, backward by decoding again from the start (as gzip)."""
+        self._check_can_seek()
+        return self._reader().seek(offset, whence)
+
+    def tell(self) -> int:
+        """The position in the uncompressed data."""
+        self._check_not_closed()
+        return self._reader().tell() if self._mode == "r" else self._written
 
     def write(self, data: Any) -> int:
-        if self._mode == "r":
-            raise io.UnsupportedOperation("file not open for writing")
-        self._check(self._mode)
+        self._check_can_write()
         assert self._fp is not None and self._compressor is not None
         view = memoryview(data).cast("B")
         self._fp.write(self._compressor.compress(view))
+        self._written += len(view)
         return len(view)
 
     def close(self) -> None:
@@ -318,6 +344,8 @@ class RnnzipFile(io.BufferedIOBase):
         try:
             if self._compressor is not None and self._fp is not None:
                 self._fp.write(self._compressor.flush())
+            if self._buffer is not None:
+                self._buffer.close()
         finally:
             try:
                 if self._owns and self._fp is not None:
@@ -325,16 +353,58 @@ class RnnzipFile(io.BufferedIOBase):
             finally:
                 super().close()
 
-    def _checked_reader(self) -> io.BufferedReader:
-        self._check("r")
-        assert self._reader is not None
-        return self._reader
+    def _reader(self) -> io.BufferedReader:
+        self._check_can_read()
+        assert self._buffer is not None
+        return self._buffer
 
-    def _check(self, mode: str) -> None:
+    def _check_not_closed(self) -> None:
         if self.closed:
             raise ValueError("I/O operation on closed file")
-        if (mode == "r") != (self._mode == "r"):
-            raise io.UnsupportedOperation(f"file not open for {'reading' if mode == 'r' else 'writing'}")
+
+    def _check_can_read(self) -> None:
+        if not self.readable():
+            raise io.UnsupportedOperation("file not open for reading")
+
+    def _check_can_write(self) -> None:
+        if not self.writable():
+            raise io.UnsupportedOperation("file not open for writing")
+
+    def _check_can_seek(self) -> None:
+        if not self.seekable():
+            raise io.UnsupportedOperation("seeking needs a file open for reading whose file object seeks")
+
+
+@overload
+def open(
+    filename: str | bytes | os.PathLike[Any] | BinaryIO,
+    mode: Literal["rb", "wb", "xb", "ab", "r", "w", "x", "a"] = "rb",
+    *,
+    encoding: None = None,
+    errors: None = None,
+    newline: None = None,
+    **kwargs: Any,
+) -> RnnzipFile: ...
+@overload
+def open(
+    filename: str | bytes | os.PathLike[Any] | BinaryIO,
+    mode: Literal["rt", "wt", "xt", "at"],
+    *,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+    **kwargs: Any,
+) -> io.TextIOWrapper: ...
+@overload
+def open(
+    filename: str | bytes | os.PathLike[Any] | BinaryIO,
+    mode: str,
+    *,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+    **kwargs: Any,
+) -> RnnzipFile | io.TextIOWrapper: ...
 
 
 def open(
@@ -345,13 +415,13 @@ def open(
     errors: str | None = None,
     newline: str | None = None,
     **kwargs: Any,
-) -> RnnzipFile | IO[str]:
+) -> RnnzipFile | io.TextIOWrapper:
     """Open an rnnzip file in binary ('rb', 'wb', 'xb', 'ab') or text ('rt', 'wt', ...) mode."""
     if "t" in mode:
         if "b" in mode:
             raise ValueError(f"invalid mode {mode!r}")
         binary = RnnzipFile(filename, mode.replace("t", ""), **kwargs)
-        return io.TextIOWrapper(binary, encoding, errors, newline)  # type: ignore[type-var]  # as gzip.open does
+        return io.TextIOWrapper(binary, encoding, errors, newline)  # as gzip.open does
     if encoding is not None or errors is not None or newline is not None:
         raise ValueError("encoding, errors and newline are for text mode only")
     return RnnzipFile(filename, mode, **kwargs)

@@ -276,12 +276,14 @@ class FrameSplitter:
 
     After at least one frame, bytes that do not begin with the magic end the rnnzip stream:
     they are kept as `unused_data`, as the standard library's decompressors keep what follows
-    their stream. Bytes that are not rnnzip from the start raise BadRnnzipFile."""
+    their stream. Bytes that are not rnnzip from the start raise BadRnnzipFile, as trailing data
+    when `continues` (the bytes follow frames read by another splitter)."""
 
-    def __init__(self) -> None:
+    def __init__(self, continues: bool = False) -> None:
         self._buffer = bytearray()
         self.frames = 0  # frames returned so far
         self.unused_data: bytes | None = None  # set once non-rnnzip bytes follow a frame
+        self._continues = continues
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         if self.unused_data is not None:
@@ -298,6 +300,8 @@ class FrameSplitter:
             self.unused_data = bytes(self._buffer)
             self._buffer.clear()
             return None
+        if self._continues and start != MAGIC[: len(start)]:
+            raise BadRnnzipFile("trailing data after the last frame is not in rnnzip format")
         try:
             fields = _read_fields(io.BytesIO(bytes(self._buffer[:MAX_HEADER_SIZE])))
         except EOFError:
@@ -315,6 +319,11 @@ class FrameSplitter:
         del self._buffer[:end]
         self.frames += 1
         return header, body
+
+    @property
+    def buffered(self) -> int:
+        """Bytes fed that are not yet in a frame."""
+        return len(self._buffer)
 
     @property
     def at_frame_end(self) -> bool:
