@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 _CHILD = """
-import resource, sys, time
+import sys, time
 import rnnzip
 data = open(sys.argv[1], "rb").read()
 level = int(sys.argv[2])
@@ -28,7 +28,7 @@ packed = rnnzip.compress(data, level=level)
 t1, c1 = time.perf_counter(), time.process_time()
 assert rnnzip.decompress(packed) == data
 t2, c2 = time.perf_counter(), time.process_time()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+peak = [int(v.split()[1]) // 1024 for v in open("/proc/self/status") if v.startswith("VmHWM")][0]
 print(len(packed), t1 - t0, c1 - c0, t2 - t1, c2 - c1, peak)
 """
 

@@ -12,7 +12,7 @@ import pytest
 
 import rnnzip
 from conftest import TINY_BITWISE, sample
-from rnnzip.bitwise import charset, dmc, layout, registry
+from rnnzip.bitwise import charset, layout, registry, sizing
 from rnnzip.bitwise.model import network_counts
 from rnnzip.bitwise.tables import NEXT_STATE, SQUASH, STATE_COUNTS, STRETCH
 from rnnzip.format import MODEL, read_header
@@ -125,7 +125,7 @@ def test_dmc_graphs_restart_when_full(monkeypatch: pytest.MonkeyPatch, batch: in
     data = sample(8000)
     kwargs = dict(ALL_CONTEXTS, batch_size=batch)
     roomy = rnnzip.compress(data, **kwargs)
-    monkeypatch.setattr(dmc, "DMC_NODES", 600)  # room for a few hundred clones: many restarts
+    monkeypatch.setattr(sizing, "DMC_NODES", 600)  # room for a few hundred clones: many restarts
     packed = rnnzip.compress(data, **kwargs)
     assert packed != roomy
     assert rnnzip.decompress(packed) == data

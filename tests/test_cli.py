@@ -69,7 +69,7 @@ def test_test_and_list(text_file: Path, capsys) -> None:
     assert "custom (lstm)" in (out := capsys.readouterr().out) and "hidden_size=16" in out and "torch 2" in out
     assert main(["-1", "-k", "-f", str(text_file)]) == 0 and main(["-l", packed]) == 0
     assert "frame 0: level-1 (none), 1,500 -> " in (out := capsys.readouterr().out)
-    assert "bitwise engine, batch_size=1, cm_bits=24, cm_contexts=7\n" in out
+    assert "bitwise engine, decoding needs about 194 MB, batch_size=1, cm_bits=24, cm_contexts=7\n" in out
     assert "hidden_size" not in out and "torch" not in out
 
 

@@ -144,3 +144,39 @@ def test_the_compiled_kernel_is_keyed_by_every_stage_source(tmp_path: Path, monk
         (tmp_path / "mixer.py").read_text().replace("SKIP_ERROR = 17", "SKIP_ERROR = 18")
     )
     assert kernel.sources_digest() != digest
+
+
+def test_tables_follow_a_short_input_and_reach_the_levels_sizes() -> None:
+    from rnnzip.bitwise.sizing import APM_BITS, FOLLOWER_BITS, STATIONARY_BITS, memory_needed, table_sizes
+
+    small = table_sizes(27, 4096)
+    assert small.table_bits == 23 and small.stationary_bits == 18 and small.sparse  # 8 MiB for 4 KB
+    for cm_bits in (24, 27, 30):  # from 2**(cm_bits - 11) bytes on (64 KB at least), the level's own tables
+        full = table_sizes(cm_bits, max(1 << 16, 1 << (cm_bits - 11)))
+        assert full.table_bits == cm_bits and full.apm_bits == APM_BITS and full.follower_bits == FOLLOWER_BITS
+        assert full.stationary_bits == min(cm_bits - 5, STATIONARY_BITS)
+        assert table_sizes(cm_bits, (1 << (cm_bits - 11)) - 1).table_bits == cm_bits - 1
+    lengths = [1, 4096, 100_000, 1 << 20, 1 << 24]
+    for cm_bits in (24, 27, 30):
+        needs = [memory_needed(cm_bits, True, n) for n in lengths]
+        assert needs == sorted(needs)
+    assert memory_needed(30, True, 4096) == memory_needed(27, True, 4096) < memory_needed(27, True, 1 << 20)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", [6, 9])
+def test_a_4_kb_file_codes_in_little_memory(level: int) -> None:
+    """4 KB at -9 took 1.6 GB when the tables had the level's size whatever the input."""
+    import subprocess
+    import sys
+
+    code = (
+        "import rnnzip; d = bytes(range(256)) * 8 + b'some text, some more text. ' * 76; "
+        f"assert rnnzip.decompress(rnnzip.compress(d, level={level})) == d; "
+        # the peak of this process's memory (ru_maxrss would count the parent's at the fork)
+        "print([int(v.split()[1]) // 1024 for v in open('/proc/self/status') if v.startswith('VmHWM')][0])"
+    )
+    warm = f"import rnnzip; rnnzip.compress(b'the engine compiled and cached first' * 9, level={level})"
+    subprocess.run([sys.executable, "-c", warm], check=True)  # compiling takes far more memory than coding
+    peak_mb = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert peak_mb < 230  # measured 190-199 MB, of which 145 MB is the process with numba and the engine

@@ -288,9 +288,14 @@ def _report(args: argparse.Namespace, name: str, output: str | None, n_in: int, 
     _say(args, line + (f" -- replaced with {output}" if output and not args.keep else ""))
 
 
-def _engine(config: ModelConfig, payload: bytes) -> str:
+def _engine(config: ModelConfig, length: int, payload: bytes) -> str:
     if config.cm_bits:
-        return "bitwise engine"
+        from .bitwise.layout import FULL_MIXER_CONTEXTS
+        from .bitwise.sizing import memory_needed
+
+        full = config.cm_contexts >= FULL_MIXER_CONTEXTS
+        needed = memory_needed(config.cm_bits, full, length, config.batch_size) >> 20
+        return f"bitwise engine, decoding needs about {needed:,} MB"
     from .bytelevel.alphabet import frame_alphabet  # numpy and the range coder, not torch
 
     return f"{len(frame_alphabet(payload))} symbols"
@@ -317,6 +322,6 @@ def _list(name: str, args: argparse.Namespace) -> None:
         preset = preset_name(h.config) or "custom"
         print(
             f"  frame {i}: {preset} ({h.config.network}), {h.length:,} -> {len(payload):,} bytes, "
-            f"{_engine(h.config, payload)}, {params}"
+            f"{_engine(h.config, h.length, payload)}, {params}"
             + (f"; {h.environment.describe()}" if h.environment is not None else "")
         )

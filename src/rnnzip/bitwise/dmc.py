@@ -2,7 +2,7 @@
 bits and clones a state when it is reached from a busy edge, so that a state's history grows as
 long as the data repeat. stretch(p) of the state's two edge counts is one input (levels 2-9).
 
-Its state: per model, the edges (next node, count in 16ths) of DMC_NODES nodes and the nodes in
+Its state: per model, the edges (next node, count in 16ths) of sizing.DMC_NODES nodes and the nodes in
 use; per stream, the current node (Stream.DMC_NODE + model). When the nodes are used up, the
 graph restarts from the tree.
 """
@@ -12,18 +12,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .layout import DMC_MODELS, Stream
+from .layout import Stream
 
 DMC_CLONE = np.array([32], dtype=np.int64)  # per model: counts (16ths) on the edge, and as many elsewhere
-DMC_NODES = 1 << 22  # per model
 DMC_LIMIT = 4096  # an edge's count halves (with its sibling's) above this
-
-
-def new_dmc(models: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The edges (next node, count) of `models` models and the nodes each uses (0: the kernel
-    builds its tree first)."""
-    nxt = np.zeros(2 * DMC_NODES * models, dtype=np.int32)
-    return nxt, np.zeros_like(nxt), np.zeros(DMC_MODELS, dtype=np.int64)
 
 
 @njit(cache=True, inline="always")

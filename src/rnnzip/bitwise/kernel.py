@@ -103,7 +103,7 @@ def code_steps(encode, t_start, t_end, engine, data, out, network_counts, use_ne
                 select_rows(w, f, st, n.sets, bit, c0, known, present, selector)
                 pm, loads = mix(mixer, w, x, n_inputs, n.sets, tb.squash)
                 touch += loads
-                p16 = refine(engine.apms, w.apm_cells, f, st, pm, c0, tb.stretch)
+                p16 = refine(engine.apms, w.apm_cells, f, st, pm, c0, tb.stretch, n.apm_mask)
                 # --- code the bit
                 low, high, xcode, pos, y, room = code_bit(
                     encode, low, high, xcode, pos, p16, (byte >> (7 - bit)) & 1, out, limit

@@ -63,8 +63,6 @@ class Byte(IntEnum):
 
 
 BYTE_FEATURES = len(Byte)
-FOLLOWER_BITS = 18  # the followers' tables and token_next: 2**18 entries each (words or tokens, hashed)
-FOLLOWER_MASK = (1 << FOLLOWER_BITS) - 1
 
 # --- the mixer's inputs, in this order (a level that runs fewer leaves its gaps out)
 INPUTS_PER_CONTEXT = 3  # stretch(p) of the state; again at half for a run state; the run byte's

@@ -20,12 +20,6 @@ from .maps import update_map
 MATCH_MIN = 7  # bytes of context looked up
 MATCH_MAX = 65535  # a match's length counts up to this
 MATCH_VERIFY = 63  # bytes compared backwards when a candidate is found
-MATCH_ROWS = 28 * 2 * 8 + 256 * 8 * 256  # (length bucket, expected bit, bpos) + (expected byte, bpos, c1)
-
-
-def match_table_bits(length: int) -> int:
-    """About two match-table slots per byte of the block, 2**12..2**22."""
-    return int(min(22, max(12, int(length).bit_length() + 1)))
 
 
 @njit(cache=True, inline="always")

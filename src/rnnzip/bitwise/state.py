@@ -4,11 +4,13 @@ same state from the header alone."""
 
 from __future__ import annotations
 
+import mmap
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from . import dmc
+from ..contract import NETWORKS
+from . import dmc, sizing
 from .charset import BYTE_CLASS, FOLD_2BYTE, GROUP, LETTER_TYPE, RUN_GROUPS, WORD_LETTER
 from .coder import new_coder
 from .contexts import contexts_in_use
@@ -18,7 +20,6 @@ from .layout import (
     FAST_SETS,
     FINAL_NEURONS,
     FINAL_ROWS,
-    FOLLOWER_BITS,
     FULL_MIXER_CONTEXTS,
     INPUTS,
     INPUTS_PER_CONTEXT,
@@ -29,11 +30,10 @@ from .layout import (
     Stream,
 )  # fmt: skip
 from .maps import HALF, RECIPROCAL, apm_table, initial_state_maps
-from .match import MATCH_ROWS, match_table_bits
 from .network_input import NETWORK_APM_ROWS
 from .registry import HASHED, STATIONARY
-from .sse import APM_ROWS, APMS
-from .stationary import STATIONARY_BITS
+from .sizing import MATCH_ROWS, match_table_bits, table_sizes
+from .sse import APMS, APMS_HASHED
 from .tables import NEXT_STATE, SQUASH, STATE_COUNTS, STRETCH
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class Sizes(NamedTuple):
     dmc: int  # DMC models in use
     dmc_nodes: int  # nodes per DMC model
     inputs: int  # the mixer's inputs without a network
+    apm_mask: int  # rows of each hashed APM - 1
 
 
 class ContextModels(NamedTuple):
@@ -68,7 +69,7 @@ class ContextModels(NamedTuple):
 class TextModels(NamedTuple):
     streams: np.ndarray  # (B, STREAM_FIELDS) int64 per stream (layout.Stream)
     word_ends: np.ndarray  # per word hash, where it last ended << 16 | 16 check bits
-    followers: np.ndarray  # (3, 2**FOLLOWER_BITS) the words that followed words
+    followers: np.ndarray  # (3, 2**follower_bits) the words that followed words
     token_next: np.ndarray  # per token hash, the 2 bytes that followed it last
     indirect: np.ndarray  # per byte value, the 3 bytes that followed its last occurrences
 
@@ -85,7 +86,7 @@ class Dmc(NamedTuple):
 
 
 class Mixer(NamedTuple):
-    weights: np.ndarray  # layer 1: (sum of SET_ROWS) x INPUTS
+    weights: np.ndarray  # layer 1: (sum of SET_ROWS) x INPUTS, int32 (16.16 fixed point)
     row_counts: np.ndarray  # updates per row of layer 1
     final_weights: np.ndarray  # layer 2: FINAL_ROWS x SETS
 
@@ -169,43 +170,64 @@ def new_streams(batch: int, steps: int) -> np.ndarray:
     state = np.zeros((batch, STREAM_FIELDS), dtype=np.int64)
     state[:, Stream.LINE] = np.arange(batch) * steps  # the first line starts at the stream's start
     state[:, Stream.PREVIOUS_LINE] = -1  # no previous line
-    state[:, Stream.DMC_NODE : Stream.DMC_NODE + len(dmc.DMC_CLONE)] = np.arange(len(dmc.DMC_CLONE)) * dmc.DMC_NODES
+    state[:, Stream.DMC_NODE : Stream.DMC_NODE + len(dmc.DMC_CLONE)] = np.arange(len(dmc.DMC_CLONE)) * sizing.DMC_NODES
     return state
+
+
+def zeros(shape: int | tuple[int, ...], dtype: type, sparse: bool) -> np.ndarray:
+    """Zeroed memory. sparse: without the huge pages numpy asks the kernel for, so that an input
+    that touches few pages costs only those (a huge page costs 2 MB at its first touch)."""
+    if not sparse:
+        return np.zeros(shape, dtype=dtype)
+    count = int(np.prod(shape))
+    memory = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):
+        memory.madvise(mmap.MADV_NOHUGEPAGE)
+    return np.frombuffer(memory, dtype=dtype, count=count).reshape(shape)
 
 
 def new_engine(cfg: ModelConfig, layout: Layout) -> Engine:
     """The state both sides build from the header before the first bit."""
     batch, steps, length = layout.batch, layout.steps, layout.length
+    sizes = table_sizes(cfg.cm_bits, length)
+    sparse = sizes.sparse
     sets = mixer_sets(cfg.cm_contexts)
+    networked = bool(NETWORKS[cfg.network].directions)
     full = sets > FAST_SETS  # level 1 runs no stationary maps and no DMC
     used = contexts_in_use(cfg.cm_contexts, batch)
     # the stationary maps of the contexts in use (a prefix of STATIONARY: test_bitwise checks)
     stationary = 0
     while full and stationary < len(STATIONARY) and STATIONARY[stationary] in used:
         stationary += 1
-    cells = min(cfg.cm_bits - 5, STATIONARY_BITS)
     models = len(dmc.DMC_CLONE) if full else 0
-    dmc_next, dmc_count, dmc_used = dmc.new_dmc(models)
+    dmc_arrays = Dmc(
+        zeros(2 * sizing.DMC_NODES * models, np.int32, sparse),
+        zeros(2 * sizing.DMC_NODES * models, np.int32, sparse),
+        np.zeros(len(dmc.DMC_CLONE), dtype=np.int64),  # nodes used (0: the kernel builds the tree first)
+    )
     inputs = INPUTS - (HASHED - len(used)) * INPUTS_PER_CONTEXT - (len(STATIONARY) - stationary)
     inputs -= len(dmc.DMC_CLONE) - models + NETWORK_INPUTS
-    sizes = Sizes(
-        batch, steps, length, len(used), sets, (1 << (cfg.cm_bits - 4)) - 1, stationary, (1 << (cells - 4)) - 1,
-        models, dmc_next.size // (2 * models) if models else 0, inputs,
+    sized = Sizes(
+        batch, steps, length, len(used), sets, (1 << (sizes.table_bits - 4)) - 1, stationary,
+        (1 << (sizes.stationary_bits - 4)) - 1, models, sizing.DMC_NODES if models else 0, inputs,
+        (1 << sizes.apm_bits) - 1,
     )  # fmt: skip
     context_models = ContextModels(
-        np.zeros(1 << cfg.cm_bits, dtype=np.uint8),
-        np.zeros(1 << (cfg.cm_bits - 4), dtype=np.uint16),
+        np.zeros(1 << sizes.table_bits, dtype=np.uint8),
+        np.zeros(1 << (sizes.table_bits - 4), dtype=np.uint16),
         initial_state_maps(HASHED + DIRECT),
         np.tile(_RUN_PRIOR, (HASHED, 1)),
         np.zeros(batch * 256, dtype=np.uint8),
         np.zeros(batch << 16, dtype=np.uint8),
-        np.full((len(STATIONARY) if full else 0, 1 << cells), HALF, dtype=np.uint32),
+        # zeros, not HALF: an unused block matches no check either, and untouched pages cost no memory
+        zeros((len(STATIONARY) if full else 0, 1 << sizes.stationary_bits), np.uint32, sparse),
     )
+    followers = 1 << sizes.follower_bits
     text = TextModels(
         new_streams(batch, steps),
-        np.zeros(1 << 18, dtype=np.int64),
-        np.zeros((3, 1 << FOLLOWER_BITS), dtype=np.int64),
-        np.zeros(1 << FOLLOWER_BITS, dtype=np.int64),
+        np.zeros(followers, dtype=np.int64),
+        np.zeros((3, followers), dtype=np.int64),
+        np.zeros(followers, dtype=np.int64),
         np.zeros(256, dtype=np.int64),
     )
     match = MatchModel(
@@ -213,8 +235,8 @@ def new_engine(cfg: ModelConfig, layout: Layout) -> Engine:
     )
     set_rows = int(SET_ROWS.sum())
     mixer = Mixer(
-        np.zeros(set_rows * INPUTS, dtype=np.int64),  # layer 1 starts at zero
-        np.zeros(set_rows, dtype=np.int64),
+        zeros(set_rows * INPUTS, np.int32, sparse),  # layer 1 starts at zero
+        zeros(set_rows, np.int64, sparse),
         np.full(FINAL_ROWS * SETS, (1 << 16) // sets, dtype=np.int64),  # layer 2 averages at first
     )
     per_context = {name: np.zeros(HASHED, dtype=np.int64) for name in Scratch._fields[1:9]}
@@ -227,6 +249,6 @@ def new_engine(cfg: ModelConfig, layout: Layout) -> Engine:
         apm_cells=np.zeros(APMS, dtype=np.int64),
     )  # fmt: skip
     return Engine(
-        sizes, context_models, text, match, Dmc(dmc_next, dmc_count, dmc_used), mixer, apm_table(APM_ROWS),
-        apm_table(NETWORK_APM_ROWS), TABLES, scratch, new_coder(),
+        sized, context_models, text, match, dmc_arrays, mixer, apm_table(256 + APMS_HASHED * (1 << sizes.apm_bits)),
+        apm_table(NETWORK_APM_ROWS if networked else 1), TABLES, scratch, new_coder(),
     )  # fmt: skip

@@ -13,8 +13,6 @@ from numba import njit
 from .maps import HALF, update_map
 from .registry import STATIONARY
 
-STATIONARY_BITS = 22  # at most 2**22 cells per map
-
 
 @njit(cache=True, inline="always")
 def find_cells(cells, q, h, mask):  # pragma: no cover (compiled)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from numba import njit
 
 from .hashing import hash2
-from .layout import FOLLOWER_MASK, Byte, Stream
+from .layout import Byte, Stream
 
 
 @njit(cache=True, inline="always")
@@ -23,7 +23,7 @@ def tokens_contexts(ctx, f, st, token_next):  # pragma: no cover (compiled)
     ctx[44] = hash2(groups & 0xFFFFFFFFFFFF, 59)  # the last 6 groups
     ctx[45] = hash2(hash2(groups & 0xFFFFFFFF, f[Byte.ABOVE]), 60)  # the last 4 and the byte above
     word = st[Stream.WORD]
-    token_key = (word if st[Stream.WORD_LENGTH] else st[Stream.GAP]) & FOLLOWER_MASK  # the word, or the gap
+    token_key = (word if st[Stream.WORD_LENGTH] else st[Stream.GAP]) & (token_next.size - 1)  # the word, or the gap
     f[Byte.TOKEN_KEY] = token_key
     ctx[47] = hash2(hash2(token_next[token_key], groups & 0xFFFFFF), 62)
 

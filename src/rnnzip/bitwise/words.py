@@ -14,7 +14,7 @@ from __future__ import annotations
 from numba import njit
 
 from .hashing import hash2
-from .layout import FOLLOWER_MASK, Byte, Stream
+from .layout import Byte, Stream
 
 
 @njit(cache=True, inline="always")
@@ -52,8 +52,9 @@ def words_contexts(ctx, f, st, here, b, word_ends, followers):  # pragma: no cov
     sentence = hash2(word, st[Stream.FIRST_WORD]) * 1024 + min(st[Stream.SENTENCE_WORDS], 3) * 256
     ctx[37] = hash2(sentence + c1, 52)
     ctx[38] = hash2(hash2(word, st[Stream.LONG_WORD]) * 256 + c1, 53)
-    after1 = word1 & FOLLOWER_MASK
-    after2 = hash2(word2, word1) & FOLLOWER_MASK
+    mask = followers.shape[1] - 1
+    after1 = word1 & mask
+    after2 = hash2(word2, word1) & mask
     f[Byte.AFTER1], f[Byte.AFTER2] = after1, after2
     ctx[41] = hash2(hash2(followers[0, after1], word), 56)  # what followed the previous word last
     ctx[42] = hash2(hash2(followers[2, after2], word), 57)  # ... the previous two words
