@@ -146,6 +146,13 @@ def test_the_compiled_kernel_is_keyed_by_every_stage_source(tmp_path: Path, monk
     assert kernel.sources_digest() != digest
 
 
+def test_the_kernel_knows_it_is_compiled_once_it_has_run() -> None:
+    import rnnzip
+
+    rnnzip.compress(b"compiled or loaded now", level=1)
+    assert kernel.compiled_here()
+
+
 def test_tables_follow_a_short_input_and_reach_the_levels_sizes() -> None:
     from rnnzip.bitwise.sizing import APM_BITS, FOLLOWER_BITS, STATIONARY_BITS, memory_needed, table_sizes
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import shutil
 import signal
@@ -12,13 +13,13 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from . import __version__
 from .api import DEFAULT_BLOCK_SIZE, make_config
 from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, NETWORKS, PRESETS, ModelConfig, parameters, preset_name
 from .errors import RnnzipError
-from .format import STORED, iter_frames
+from .format import STORED, FrameHeader, iter_frames, read_header
 
 SUFFIX = ".rnz"
 PROGRESS_THRESHOLD = 256 << 10  # show a progress bar on a terminal above this input size
@@ -36,11 +37,13 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
+    """The options; the networks' hyperparameters are listed only by --help-all."""
     p = argparse.ArgumentParser(
         prog="rnnzip",
+        usage="rnnzip [options] [FILE ...]\n       rnnzip bench [options] [FILE ...]   (rnnzip bench -h)",
         description="Lossless text compression by models that learn while they code (bitwise context mixing).",
-        epilog="`rnnzip bench --help` describes the benchmark.",
+        epilog="--help-all also lists the networks' hyperparameters.",
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="files to (de)compress; - or none: stdin")
     mode = p.add_mutually_exclusive_group()
@@ -58,11 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="list sizes, ratio, frames and parameters",
     )
     p.add_argument("-c", "--stdout", action="store_true", help="write to standard output, keep input")
+    p.add_argument("-r", "--recursive", action="store_true", help="operate on the files in directories, recursively")
+    p.add_argument(
+        "-S", "--suffix", default=SUFFIX, metavar="SUF", help=f"suffix of compressed files (default {SUFFIX})"
+    )
     p.add_argument("-f", "--force", action="store_true", help="overwrite existing output files")
     p.add_argument("-k", "--keep", action="store_true", help="keep input files")
-    p.add_argument("-v", "--verbose", action="count", default=0)
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="ratio per file; a progress bar on a terminal")
+    p.add_argument("-q", "--quiet", action="store_true", help="no messages but errors")
     p.add_argument("-V", "--version", action="version", version=f"rnnzip {__version__}")
+    p.add_argument("--help-all", action="store_true", help="show every option, the hyperparameters too, and exit")
     for level in range(1, 10):
         p.add_argument(
             f"-{level}",
@@ -71,9 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
             const=level,
             help=argparse.SUPPRESS
             if 1 < level < 9
-            else ("fastest" if level == 1 else "best ratio") + f" (default -{DEFAULT_LEVEL})",
+            else ("fastest" if level == 1 else "smallest") + f" (default -{DEFAULT_LEVEL}; -2 .. -8 between)",
         )
-    p.add_argument("--model", choices=list(PRESETS), help="a named preset or network (overrides the level)")
+    p.add_argument("--fast", dest="level", action="store_const", const=1, help="as -1")
+    p.add_argument("--best", dest="level", action="store_const", const=9, help="as -9")
+    p.add_argument(
+        "--model",
+        choices=list(PRESETS),
+        metavar="NAME",
+        help="a preset: level-1..9, cm-lstm, cm-lstm-att, hybrid-1..9, lstm, gru, lstm-att, gru-att, "
+        "seed-gru-att, seed-lstm-att (overrides the level; all but the levels need rnnzip[torch])",
+    )
     p.add_argument(
         "--device",
         default=None,
@@ -84,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--block-size",
         type=_size,
         default=DEFAULT_BLOCK_SIZE,
+        metavar="N",
         help=f"bytes per independent frame (default {DEFAULT_BLOCK_SIZE >> 20}M; K/M/G suffixes)",
     )
     p.add_argument(
@@ -94,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes, one frame each (default 0: one per core); output is the same for any N",
     )
-    hp = p.add_argument_group("hyperparameters (override the preset)")
+    hp = p.add_argument_group("hyperparameters (override the preset)") if full_help else p
     for field, param in parameters():
         if field.name != "network":  # --model chooses it
             kind = int if field.type == "int" else float
@@ -103,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
                 dest=field.name,
                 type=kind,
                 metavar=kind.__name__.upper(),
-                help=f"{param.help}; {param.describe()}",
+                help=f"{param.help}; {param.describe()}" if full_help else argparse.SUPPRESS,
             )
     return p
 
@@ -127,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
         return bench_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.help_all:
+        build_parser(full_help=True).print_help()
+        return 0
+    if not args.suffix or "/" in args.suffix:
+        parser.error(f"invalid suffix {args.suffix!r}")
     args.action = args.action or "compress"
     params = {f: getattr(args, f) for f in ModelConfig.__dataclass_fields__ if getattr(args, f, None) is not None}
     if args.threads < 0:
@@ -151,7 +173,9 @@ def _in_main_thread() -> bool:
 def _process_all(args: argparse.Namespace, config: ModelConfig, device: str) -> int:
     """Every file in turn; the exit status: 0, 1 if a file failed, 130/143 if interrupted (as gzip)."""
     status = 0
-    for name in args.files or ["-"]:
+    args.listed = []  # (compressed, original, frames) of each listed file
+    _announce_compiling(args, config)
+    for name in _expand(args.files or ["-"], args):
         try:
             _process(name, args, config, device)
         except UserError as e:
@@ -166,7 +190,39 @@ def _process_all(args: argparse.Namespace, config: ModelConfig, device: str) -> 
         except Terminated:
             _say(args, "rnnzip: terminated", error=True)
             return 128 + signal.SIGTERM
+    if len(args.listed) > 1:
+        packed, original, frames = (sum(column) for column in zip(*args.listed, strict=True))
+        print(_list_line(packed, original, frames, "(totals)"))
     return status
+
+
+def _announce_compiling(args: argparse.Namespace, config: ModelConfig) -> None:
+    """One line on a terminal when the engine is about to be compiled for this machine (once)."""
+    engine = args.action != "compress" or config.cm_bits
+    if args.action == "list" or not engine or args.quiet or not sys.stderr.isatty():
+        return
+    from .bitwise.kernel import compiled_here
+
+    if not compiled_here():
+        _say(args, "rnnzip: preparing the engine for this machine (once, about 20 s)...")
+
+
+def _expand(names: list[str], args: argparse.Namespace) -> Iterator[str]:
+    """The files to process: with -r, a directory's files, recursively (those with the suffix when
+    decompressing, as gzip -r -d; those without it when compressing)."""
+    for name in names:
+        if not (args.recursive and name != "-" and os.path.isdir(name)):
+            yield name
+            continue
+        for directory, subdirectories, files in os.walk(name):
+            subdirectories.sort()
+            for file in sorted(files):
+                path = os.path.join(directory, file)
+                if os.path.islink(path):
+                    continue
+                has_suffix = file.endswith(args.suffix)
+                if (args.action == "compress" and not has_suffix) or (args.action != "compress" and has_suffix):
+                    yield path
 
 
 def _describe(e: BaseException) -> str:
@@ -195,8 +251,8 @@ def _process(name: str, args: argparse.Namespace, config: ModelConfig, device: s
     if args.action == "compress" and to_stdout and args.action != "test" and sys.stdout.isatty() and not args.force:
         raise UserError("compressed data not written to a terminal; use -f to force")
 
-    with _open_input(name) as src:
-        total = os.fstat(src.fileno()).st_size if name != "-" else None
+    with _open_input(name, streams_ok=output is None) as src:
+        total = _input_total(src, args)
         with _progress(args, name, total) as progress:
             if output is None:
                 sink = None if args.action == "test" else sys.stdout.buffer
@@ -225,22 +281,25 @@ def _run(
 
 
 def _output_name(name: str, args: argparse.Namespace) -> str:
+    suffix = args.suffix
     if args.action == "compress":
-        if name.endswith(SUFFIX):
-            raise UserError(f"{name}: already has {SUFFIX} suffix -- unchanged")
-        return name + SUFFIX
-    if not name.endswith(SUFFIX) or len(name) == len(SUFFIX):
-        raise UserError(f"{name}: unknown suffix -- ignored (expected {SUFFIX})")
-    return name[: -len(SUFFIX)]
+        if name.endswith(suffix):
+            raise UserError(f"{name}: already has {suffix} suffix -- unchanged")
+        return name + suffix
+    if not name.endswith(suffix) or len(os.path.basename(name)) == len(suffix):
+        raise UserError(f"{name}: unknown suffix -- ignored (expected {suffix})")
+    return name[: -len(suffix)]
 
 
 @contextlib.contextmanager
-def _open_input(name: str) -> Iterator[BinaryIO]:
+def _open_input(name: str, streams_ok: bool = True) -> Iterator[BinaryIO]:
+    """The input; a pipe, FIFO or device only where nothing is written beside it (streams_ok:
+    -c, -t, -l), as its contents cannot be replaced by the output."""
     if name == "-":
         yield sys.stdin.buffer
         return
-    if not stat.S_ISREG(os.stat(name).st_mode):
-        raise UserError(f"{name}: not a regular file -- ignored")
+    if not stat.S_ISREG(os.stat(name).st_mode) and not streams_ok:
+        raise UserError(f"{name}: not a regular file -- ignored (use -c)")
     with open(name, "rb") as f:
         yield f
 
@@ -249,7 +308,10 @@ def _open_input(name: str) -> Iterator[BinaryIO]:
 def _atomic_output(path: str, like: str) -> Iterator[BinaryIO]:
     """Write to a temporary file beside `path`, renamed over it only when everything succeeded."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    except OSError as e:
+        raise UserError(f"{path}: cannot create: {_describe(e)}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -263,16 +325,37 @@ def _atomic_output(path: str, like: str) -> Iterator[BinaryIO]:
         raise
 
 
+def _input_total(src: BinaryIO, args: argparse.Namespace) -> int | None:
+    """The bytes the progress bar counts to: the input's size when compressing, the frames'
+    original lengths (from their headers) otherwise; None for a pipe."""
+    try:
+        if not stat.S_ISREG(os.fstat(src.fileno()).st_mode):
+            return None
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    if args.action == "compress":
+        return os.fstat(src.fileno()).st_size
+    total = 0
+    try:
+        while (header := read_header(src)) is not None:
+            total += header.length
+    except (RnnzipError, EOFError, OSError):
+        return None  # decoding reports it
+    finally:
+        src.seek(0)
+    return total
+
+
 @contextlib.contextmanager
 def _progress(args: argparse.Namespace, name: str, total: int | None):
-    show = args.verbose > 0 or (sys.stderr.isatty() and not args.quiet and (total or 0) > PROGRESS_THRESHOLD)
-    if not show or args.quiet or args.action == "list":
+    """A progress bar on a terminal (never redraws into a log), for large inputs or with -v."""
+    large = (total or 0) > PROGRESS_THRESHOLD
+    if not sys.stderr.isatty() or args.quiet or args.action == "list" or not (args.verbose or large):
         yield None
         return
     from tqdm import tqdm
 
-    unit_total = total if args.action == "compress" else None  # decompression counts output bytes
-    with tqdm(total=unit_total, unit="B", unit_scale=True, desc=name, file=sys.stderr, leave=False) as bar:
+    with tqdm(total=total, unit="B", unit_scale=True, desc=name, file=sys.stderr, leave=False) as bar:
         yield bar.update
 
 
@@ -295,33 +378,69 @@ def _engine(config: ModelConfig, length: int, payload: bytes) -> str:
 
         full = config.cm_contexts >= FULL_MIXER_CONTEXTS
         needed = memory_needed(config.cm_bits, full, length, config.batch_size) >> 20
-        return f"bitwise engine, decoding needs about {needed:,} MB"
+        return f"decoding needs about {needed:,} MB"
     from .bytelevel.alphabet import frame_alphabet  # numpy and the range coder, not torch
 
-    return f"{len(frame_alphabet(payload))} symbols"
+    return f"byte-level engine, {len(frame_alphabet(payload))} byte values"
+
+
+class _Counting:
+    """A reader that counts the bytes read through it (the size of a listed stream)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.count = stream, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.count += len(data)
+        return data
+
+
+LIST_HEADER = f"{'compressed':>12} {'uncompressed':>12} {'ratio':>7} {'bits/byte':>9} {'frames':>6}  name"
 
 
 def _list(name: str, args: argparse.Namespace) -> None:
     with _open_input(name) as src:
-        frames = list(iter_frames(src))
-        packed = src.tell() if name != "-" else None
+        counting = _Counting(src)
+        lines, original, frames = [], 0, 0
+        for header, payload in iter_frames(cast(BinaryIO, counting)):
+            lines.append(f"  frame {frames}: {_frame_words(header, payload, args.verbose > 0)}")
+            original += header.length
+            frames += 1
     if not frames:
         raise UserError(f"{name}: empty input, not in rnnzip format")
-    original = sum(h.length for h, _ in frames)
-    packed = packed if packed is not None else sum(len(p) for _, p in frames)
+    if not args.listed:
+        print(LIST_HEADER)
+    args.listed.append((counting.count, original, frames))
+    print(_list_line(counting.count, original, frames, name))
+    if args.verbose or frames > 1:
+        print("\n".join(lines))
+    else:
+        print(lines[0].replace("  frame 0: ", "  "))
+
+
+def _list_line(packed: int, original: int, frames: int, name: str) -> str:
     ratio = original / packed if packed else 0.0
-    print(f"{'compressed':>12} {'uncompressed':>12} {'ratio':>7} {'bpb':>6} {'frames':>6}  name")
     bpb = 8 * packed / original if original else 0.0
-    print(f"{packed:12,} {original:12,} {ratio:7.3f} {bpb:6.3f} {len(frames):6}  {name}")
-    for i, (h, payload) in enumerate(frames):
-        if h.method == STORED:
-            print(f"  frame {i}: stored, {h.length:,} bytes")
-            continue
-        assert h.config is not None
-        params = ", ".join(f"{k}={v}" for k, v in h.config.in_use().items() if k != "network")
-        preset = preset_name(h.config) or "custom"
-        print(
-            f"  frame {i}: {preset} ({h.config.network}), {h.length:,} -> {len(payload):,} bytes, "
-            f"{_engine(h.config, h.length, payload)}, {params}"
-            + (f"; {h.environment.describe()}" if h.environment is not None else "")
+    return f"{packed:12,} {original:12,} {ratio:7.3f} {bpb:9.3f} {frames:6}  {name}"
+
+
+def _frame_words(header: FrameHeader, payload: bytes, verbose: bool) -> str:
+    """One frame in plain words: how it was coded, its sizes, what decoding it needs."""
+    if header.method == STORED:
+        return f"stored, {header.length:,} bytes"
+    config = header.config
+    assert config is not None
+    preset = preset_name(config)
+    if preset is not None and preset.startswith("level-"):
+        how = f"level {preset[len('level-') :]}"
+    else:
+        how = (
+            f"{preset or 'custom settings'} ({config.network} network)" if config.network != "none" else "custom level"
         )
+    text = f"{how}, {header.length:,} -> {len(payload):,} bytes, {_engine(config, header.length, payload)}"
+    if header.environment is not None:
+        text += f"; made with {header.environment.describe()}"
+    if verbose:
+        text += "; " + ", ".join(f"{k}={v}" for k, v in config.in_use().items() if k != "network")
+    return text

@@ -156,6 +156,12 @@ def sources_digest() -> str:
     return digest.hexdigest()
 
 
+def compiled_here() -> bool:
+    """Whether the kernel for these sources is compiled in this process or in this machine's numba
+    cache (else the first frame compiles it, about 20 s)."""
+    return bool(code_steps.signatures) or bool(code_steps._cache._cache_file._load_index())
+
+
 def _key_cache_by_sources() -> None:
     cache_file = code_steps._cache._cache_file
     cache_file._source_stamp = (cache_file._source_stamp, sources_digest())
