@@ -170,7 +170,7 @@ def test_forged_network_and_preset_ids_are_refused() -> None:
 def test_cli_offers_every_parameter_with_its_limits() -> None:
     from rnnzip.cli import build_parser
 
-    text = " ".join(build_parser().format_help().split())  # argparse wraps lines
+    text = " ".join(build_parser(full_help=True).format_help().split())  # --help-all; argparse wraps lines
     for f, param in parameters():
         if f.name != "network":
             assert "--" + f.name.replace("_", "-") in text
