@@ -19,7 +19,7 @@ from . import __version__
 from .api import DEFAULT_BLOCK_SIZE, make_config
 from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, NETWORKS, PRESETS, ModelConfig, parameters, preset_name
 from .errors import RnnzipError
-from .format import STORED, FrameHeader, iter_frames, read_header
+from .format import STORED, CountingReader, FrameHeader, iter_frames, read_header
 
 SUFFIX = ".rnz"
 PROGRESS_THRESHOLD = 256 << 10  # show a progress bar on a terminal above this input size
@@ -384,24 +384,12 @@ def _engine(config: ModelConfig, length: int, payload: bytes) -> str:
     return f"byte-level engine, {len(frame_alphabet(payload))} byte values"
 
 
-class _Counting:
-    """A reader that counts the bytes read through it (the size of a listed stream)."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream, self.count = stream, 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.count += len(data)
-        return data
-
-
 LIST_HEADER = f"{'compressed':>12} {'uncompressed':>12} {'ratio':>7} {'bits/byte':>9} {'frames':>6}  name"
 
 
 def _list(name: str, args: argparse.Namespace) -> None:
     with _open_input(name) as src:
-        counting = _Counting(src)
+        counting = CountingReader(src)
         lines, original, frames = [], 0, 0
         for header, payload in iter_frames(cast(BinaryIO, counting)):
             lines.append(f"  frame {frames}: {_frame_words(header, payload, args.verbose > 0)}")

@@ -336,6 +336,18 @@ class FrameSplitter:
             raise EOFError("compressed file ended before the end of a frame")
 
 
+class CountingReader:
+    """A reader that counts the bytes read through it (a stream's compressed size)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.count = raw, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.count += len(data)
+        return data
+
+
 def iter_frames(stream: BinaryIO) -> Iterator[tuple[FrameHeader, bytes]]:
     """Each frame's header and body, read lazily in bounded chunks; nothing for an empty
     stream. Bytes after the last frame that are not a frame are an error here."""

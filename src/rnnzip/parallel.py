@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from .contract import ModelConfig
 from .errors import RnnzipError
-from .format import iter_frames
+from .format import CountingReader, iter_frames
 from .frames import Progress, compress_block, decompress_frame
 
 Job = tuple[Callable[..., bytes], tuple[Any, ...]]  # (function, arguments but the progress callback)
@@ -158,22 +158,12 @@ def compress_stream(
     return counts[0], counts[1]
 
 
-class _CountingReader:
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw, self.count = raw, 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n)
-        self.count += len(data)
-        return data
-
-
 def decompress_stream(
     src: BinaryIO, dst: BinaryIO | None, threads: int, device: str = "auto", progress: Progress | None = None
 ) -> tuple[int, int]:
     """Decompress every frame of src into dst (None: verify only); returns (bytes in, bytes out).
     Raises EOFError for an empty input."""
-    reader = _CountingReader(src)
+    reader = CountingReader(src)
     written = 0
     frames = iter_frames(reader)  # type: ignore[arg-type]
     jobs = ((decompress_frame, (header, payload, device)) for header, payload in frames)
