@@ -252,7 +252,7 @@ def test_an_unwritable_output_is_named(tmp_path: Path, monkeypatch, capsys) -> N
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("rnnzip.cli.tempfile.mkstemp", denied)
+    monkeypatch.setattr("rnnzip.files.tempfile.mkstemp", denied)
     assert main(["-1", str(tmp_path / "a.txt")]) == 1
     assert f"{tmp_path / 'a.txt.rnz'}: cannot create: Permission denied" in capsys.readouterr().err
 

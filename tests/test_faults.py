@@ -137,7 +137,7 @@ def test_full_disk_in_file_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     def no_space(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("rnnzip.cli.os.fsync", no_space)
+    monkeypatch.setattr("rnnzip.files.os.fsync", no_space)
     assert main(["-1", str(tmp_path / "a.txt")]) == 1
     assert "No space left on device" in capsys.readouterr().err
     assert {p.name for p in tmp_path.iterdir()} == {"a.txt"}
@@ -176,7 +176,7 @@ def test_output_directory_refusing_the_temporary_file(tmp_path: Path, monkeypatc
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr("rnnzip.cli.tempfile.mkstemp", denied)
+    monkeypatch.setattr("rnnzip.files.tempfile.mkstemp", denied)
     assert main(["-1", str(tmp_path / "a.txt")]) == 1
     assert "Permission denied" in capsys.readouterr().err
     assert {p.name for p in tmp_path.iterdir()} == {"a.txt"}

@@ -6,11 +6,9 @@ import argparse
 import contextlib
 import io
 import os
-import shutil
 import signal
 import stat
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from typing import BinaryIO, cast
@@ -19,6 +17,7 @@ from . import __version__
 from .api import DEFAULT_BLOCK_SIZE, make_config
 from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, NETWORKS, PRESETS, ModelConfig, parameters, preset_name
 from .errors import RnnzipError
+from .files import CannotCreate, atomic_output
 from .format import STORED, CountingReader, FrameHeader, iter_frames, read_header
 
 SUFFIX = ".rnz"
@@ -178,7 +177,7 @@ def _process_all(args: argparse.Namespace, config: ModelConfig, device: str) -> 
     for name in _expand(args.files or ["-"], args):
         try:
             _process(name, args, config, device)
-        except UserError as e:
+        except (UserError, CannotCreate) as e:
             _say(args, f"rnnzip: {e}", error=True)
             status = 1
         except (RnnzipError, OSError, EOFError, ValueError, MemoryError) as e:
@@ -260,7 +259,7 @@ def _process(name: str, args: argparse.Namespace, config: ModelConfig, device: s
                 if sink is not None:
                     sink.flush()
             else:
-                with _atomic_output(output, like=name) as dst:
+                with atomic_output(output, like=name) as dst:
                     counts = _run(args, config, device, src, dst, progress)
     _report(args, name, output, *counts)
     if output and not args.keep:
@@ -302,27 +301,6 @@ def _open_input(name: str, streams_ok: bool = True) -> Iterator[BinaryIO]:
         raise UserError(f"{name}: not a regular file -- ignored (use -c)")
     with open(name, "rb") as f:
         yield f
-
-
-@contextlib.contextmanager
-def _atomic_output(path: str, like: str) -> Iterator[BinaryIO]:
-    """Write to a temporary file beside `path`, renamed over it only when everything succeeded."""
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    except OSError as e:
-        raise UserError(f"{path}: cannot create: {_describe(e)}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        shutil.copystat(like, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
 
 
 def _input_total(src: BinaryIO, args: argparse.Namespace) -> int | None:

@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .contract import ModelConfig
 from .errors import RnnzipError
 from .format import CountingReader, iter_frames
 from .frames import Progress, compress_block, decompress_frame
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 Job = tuple[Callable[..., bytes], tuple[Any, ...]]  # (function, arguments but the progress callback)
 _REPORT_EVERY = 1 << 16  # bytes between progress messages from a worker
@@ -139,35 +142,53 @@ def compress_stream(
     threads: int,
     device: str = "cpu",
     progress: Progress | None = None,
+    client: Client | None = None,
 ) -> tuple[int, int]:
-    """Compress src into dst block by block; returns (bytes read, bytes written)."""
+    """Compress src into dst block by block, on `threads` workers or a Dask cluster's (client);
+    returns (bytes read, bytes written)."""
     counts = [0, 0]
 
-    def jobs() -> Iterator[Job]:
+    def blocks() -> Iterator[bytes]:
         block = src.read(block_size)  # an empty input still makes one (empty) frame
         while True:
             counts[0] += len(block)
-            yield compress_block, (block, cfg, device)
+            yield block
             block = src.read(block_size)
             if not block:
                 return
 
-    for frame in run_ordered(jobs(), threads, progress):
+    if client is not None:
+        from .cluster import compress_frames
+
+        frames = compress_frames(client, blocks(), cfg, device, progress)
+    else:
+        frames = run_ordered(((compress_block, (b, cfg, device)) for b in blocks()), threads, progress)
+    for frame in frames:
         dst.write(frame)
         counts[1] += len(frame)
     return counts[0], counts[1]
 
 
 def decompress_stream(
-    src: BinaryIO, dst: BinaryIO | None, threads: int, device: str = "auto", progress: Progress | None = None
+    src: BinaryIO,
+    dst: BinaryIO | None,
+    threads: int,
+    device: str = "auto",
+    progress: Progress | None = None,
+    client: Client | None = None,
 ) -> tuple[int, int]:
-    """Decompress every frame of src into dst (None: verify only); returns (bytes in, bytes out).
-    Raises EOFError for an empty input."""
+    """Decompress every frame of src into dst (None: verify only), on `threads` workers or a Dask
+    cluster's (client); returns (bytes in, bytes out). Raises EOFError for an empty input."""
     reader = CountingReader(src)
     written = 0
     frames = iter_frames(reader)  # type: ignore[arg-type]
-    jobs = ((decompress_frame, (header, payload, device)) for header, payload in frames)
-    for data in run_ordered(jobs, threads, progress):
+    if client is not None:
+        from .cluster import decompress_frames
+
+        decoded = decompress_frames(client, frames, device, progress)
+    else:
+        decoded = run_ordered(((decompress_frame, (h, p, device)) for h, p in frames), threads, progress)
+    for data in decoded:
         written += len(data)
         if dst is not None:
             dst.write(data)
