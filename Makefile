@@ -9,7 +9,7 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[torch,bench,dev]'
+	$(PY) -m pip install -q -e '.[torch,cluster,bench,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)  ## compress and decompress the bundled enwik5 sample, next to gzip, bzip2 and xz

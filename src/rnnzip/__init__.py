@@ -5,7 +5,18 @@ Importing rnnzip loads neither torch nor numba: they load when a frame is coded.
 """
 
 from . import pinning as _pinning  # noqa: F401  (pins the vector ISA before torch can load)
-from .api import RnnzipCompressor, RnnzipDecompressor, RnnzipFile, compress, decompress, make_config, open
+from .api import (
+    RnnzipCompressor,
+    RnnzipDecompressor,
+    RnnzipFile,
+    compress,
+    compress_file,
+    compress_files,
+    decompress,
+    decompress_file,
+    make_config,
+    open,
+)  # fmt: skip
 from .contract import PRESETS, ModelConfig
 from .errors import BadRnnzipFile, EnvironmentMismatch, RnnzipError
 
@@ -13,6 +24,7 @@ __version__ = "0.1.0"  # the one place: pyproject.toml reads it
 
 __all__ = [
     "BadRnnzipFile", "EnvironmentMismatch", "ModelConfig", "PRESETS", "RnnzipCompressor",
-    "RnnzipDecompressor", "RnnzipError", "RnnzipFile", "compress", "decompress", "make_config",
+    "RnnzipDecompressor", "RnnzipError", "RnnzipFile", "compress", "compress_file", "compress_files", "decompress",
+    "decompress_file", "make_config",
     "open", "__version__",
 ]  # fmt: skip

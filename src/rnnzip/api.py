@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import _compression
 import builtins
+import contextlib
 import io
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, cast, overload
 
 from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, PRESETS, ModelConfig, level_preset, validate
@@ -17,6 +19,8 @@ from .errors import RnnzipError
 from .format import FrameHeader, FrameSplitter
 
 if TYPE_CHECKING:
+    from distributed import Client
+
     from .frames import Progress
 
 # bytes per frame: frames restart learning, and the bitwise engine gains from long ones (measured
@@ -212,6 +216,93 @@ def decompress(data: bytes | bytearray | memoryview, *, device: str = "auto", th
     out = io.BytesIO()
     decompress_stream(io.BytesIO(view), out, threads, device)
     return out.getvalue()
+
+
+def compress_file(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    level: int | None = None,
+    *,
+    model: str | None = None,
+    device: str = "cpu",
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    threads: int = 1,
+    client: Client | None = None,
+    **params: Any,
+) -> tuple[int, int]:
+    """Compress the file src into dst, on `threads` worker processes or a Dask cluster (client:
+    a distributed.Client, e.g. rnnzip.cluster.connect(address)); the same bytes either way. dst
+    appears only when all went well. Returns (bytes read, bytes written)."""
+    return compress_files([src], [dst], level, model=model, device=device, block_size=block_size, threads=threads,
+                          client=client, **params)[0]  # fmt: skip
+
+
+def decompress_file(
+    src: str | os.PathLike[str], dst: str | os.PathLike[str], *, device: str = "auto", threads: int = 1,
+    client: Client | None = None,
+) -> tuple[int, int]:  # fmt: skip
+    """Decompress the file src into dst (as compress_file); returns (bytes read, bytes written)."""
+    _check_device(device)
+    _check_count("threads", threads, 1024)
+    from .files import atomic_output
+    from .parallel import decompress_stream
+
+    with builtins.open(src, "rb") as f, atomic_output(os.fspath(dst)) as out:
+        return decompress_stream(f, out, threads, device, client=client)
+
+
+def compress_files(
+    sources: list[str | os.PathLike[str]],
+    targets: list[str | os.PathLike[str]] | None = None,
+    level: int | None = None,
+    *,
+    model: str | None = None,
+    device: str = "cpu",
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    threads: int = 1,
+    client: Client | None = None,
+    **params: Any,
+) -> list[tuple[int, int]]:
+    """Compress many files (into targets, or each beside itself with .rnz), their frames coded
+    together, so that many small files keep every worker busy; each target appears when it is
+    whole. Returns (bytes read, bytes written) per file."""
+    config = make_config(level, model, **params)
+    _check_count("block_size", block_size, MAX_FRAME_LENGTH)
+    _check_count("threads", threads, 1024)
+    _check_device(device)
+    outputs = [os.fspath(t) for t in targets] if targets is not None else [os.fspath(s) + ".rnz" for s in sources]
+    if len(outputs) != len(sources):
+        raise ValueError("as many targets as sources are needed")
+    from .files import atomic_output
+    from .parallel import code_blocks
+
+    owners: list[int] = []  # the file of each block, in order
+    counts = [[0, 0] for _ in sources]
+
+    def blocks() -> Iterator[bytes]:
+        for i, source in enumerate(sources):
+            with builtins.open(source, "rb") as f:
+                block = f.read(block_size)  # an empty file still makes one (empty) frame
+                while True:
+                    owners.append(i)
+                    counts[i][0] += len(block)
+                    yield block
+                    block = f.read(block_size)
+                    if not block:
+                        break
+
+    with contextlib.ExitStack() as stack:
+        current, out = -1, None
+        for number, frame in enumerate(code_blocks(blocks(), config, device, threads, client)):
+            owner = owners[number]
+            if owner != current:
+                stack.close()  # the previous file is whole: it appears now
+                out = stack.enter_context(atomic_output(outputs[owner], like=os.fspath(sources[owner])))
+                current = owner
+            assert out is not None
+            out.write(frame)
+            counts[owner][1] += len(frame)
+    return [(n_in, n_out) for n_in, n_out in counts]
 
 
 class _FrameReader(_compression.DecompressReader):

@@ -11,7 +11,7 @@ import stat
 import sys
 import threading
 from collections.abc import Iterator
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from . import __version__
 from .api import DEFAULT_BLOCK_SIZE, make_config
@@ -110,6 +110,13 @@ def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes, one frame each (default 0: one per core); output is the same for any N",
     )
+    p.add_argument(
+        "--cluster",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="code the frames on a Dask cluster at ADDRESS (default $RNNZIP_SCHEDULER; rnnzip[cluster])",
+    )
     hp = p.add_argument_group("hyperparameters (override the preset)") if full_help else p
     for field, param in parameters():
         if field.name != "network":  # --model chooses it
@@ -159,10 +166,30 @@ def main(argv: list[str] | None = None) -> int:
     device = args.device or ("cpu" if args.action == "compress" else "auto")
     previous = signal.signal(signal.SIGTERM, _terminate) if _in_main_thread() else None
     try:
-        return _process_all(args, config, device)
+        with _cluster(args) as args.client:
+            return _process_all(args, config, device)
+    except RnnzipError as e:  # the cluster cannot be used: before any file
+        _say(args, f"rnnzip: {e}", error=True)
+        return 1
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _cluster(args: argparse.Namespace) -> Iterator[Any]:
+    """A Dask client with --cluster (its workers checked), else None."""
+    if args.cluster is None or args.action == "list":
+        yield None
+        return
+    from .cluster import connect
+
+    client = connect(args.cluster or None)
+    try:
+        yield client
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
 
 
 def _in_main_thread() -> bool:
@@ -275,8 +302,8 @@ def _run(
     threads = args.threads or default_threads(args.action == "compress" and bool(NETWORKS[config.network].directions))
     if args.action == "compress":
         assert dst is not None
-        return compress_stream(src, dst, config, args.block_size, threads, device, progress)
-    return decompress_stream(src, dst, threads, device, progress)
+        return compress_stream(src, dst, config, args.block_size, threads, device, progress, args.client)
+    return decompress_stream(src, dst, threads, device, progress, args.client)
 
 
 def _output_name(name: str, args: argparse.Namespace) -> str:

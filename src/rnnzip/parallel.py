@@ -134,6 +134,18 @@ def _drain(updates: Any, progress: Progress | None) -> None:
             progress(n)
 
 
+def code_blocks(
+    blocks: Iterator[bytes], cfg: ModelConfig, device: str, threads: int, client: Client | None = None,
+    progress: Progress | None = None,
+) -> Iterator[bytes]:  # fmt: skip
+    """Each block's frame, in order: on `threads` worker processes, or a Dask cluster's (client)."""
+    if client is not None:
+        from .cluster import compress_frames
+
+        return compress_frames(client, blocks, cfg, device, progress)
+    return run_ordered(((compress_block, (b, cfg, device)) for b in blocks), threads, progress)
+
+
 def compress_stream(
     src: BinaryIO,
     dst: BinaryIO,
@@ -157,13 +169,7 @@ def compress_stream(
             if not block:
                 return
 
-    if client is not None:
-        from .cluster import compress_frames
-
-        frames = compress_frames(client, blocks(), cfg, device, progress)
-    else:
-        frames = run_ordered(((compress_block, (b, cfg, device)) for b in blocks()), threads, progress)
-    for frame in frames:
+    for frame in code_blocks(blocks(), cfg, device, threads, client, progress):
         dst.write(frame)
         counts[1] += len(frame)
     return counts[0], counts[1]
