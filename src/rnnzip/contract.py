@@ -50,7 +50,7 @@ MAX_PARAMETERS = 60_000_000  # network weights; the seed-lstm-att preset has abo
 MAX_TABLE_BYTES = 1 << 30  # the hybrid's context-count table
 MAX_THREADS = 16  # intra-op threads a frame may record
 EXACT_CONTEXT_ORDERS = 2  # context orders with exact (unhashed) rows of their own
-CM_SHARED_CONTEXTS = 48  # the bitwise engine's shared contexts (bitwise/kernel.py lists them; a change there
+CM_SHARED_CONTEXTS = 48  # the bitwise engine's shared contexts (bitwise/registry.py lists them; a change there
 # recompiles it, so numba never runs a cached kernel with another count)
 
 
@@ -217,16 +217,11 @@ _SEED = ModelConfig(
     embed_size=512, attention_window=16, learning_rate=5e-4, final_learning_rate=5e-4, beta1=0.9, beta2=0.999,
     clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0,
 )  # fmt: skip
-# The bitwise context-mixing engine alone (a 128 MiB table), and with the LSTM as one of its inputs.
-# Levels 5-9 run every context (levels 5-7 ran the first 42: at level 6, on the 5 test files / source
-# and markup of bitwise/kernel.py, 288,713 / 45,000 bytes with 42, 288,583 / 44,938 with all 48, progp
-# 6,750 -> 6,726, about 12% more time).
+# The bitwise context-mixing engine alone (a 128 MiB table), and with the LSTM as one of its inputs
+# (levels 5-9 run every context; docs/MEASUREMENTS.md, "Contexts").
 _CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 # With a network, 4 streams: the 8-16 of auto_batch_size cost the context models more than the network
-# gives. enwik5, 22 contexts (-6: 25,210): LSTM 192 25,278 at 8 streams, 25,218 at 4; LSTM 256 25,240
-# and 25,198; LSTM-attention 256 25,230 and 25,130. With all 26 contexts and 4 streams (-6: 25,209):
-# LSTM 256 25,172, LSTM-attention 192 25,102, LSTM-attention 256 with a 256 MiB table 25,107; at 2
-# streams 25,108 at half the speed.
+# gives (docs/MEASUREMENTS.md, "Networks in the engine").
 _CM_LSTM = replace(_LSTM, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.

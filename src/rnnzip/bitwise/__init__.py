@@ -1,2 +1,2 @@
-"""The bitwise context-mixing engine: integer tables (tables.py), the compiled coding step
-(kernel.py), and a frame's state and loops (model.py)."""
+"""The bitwise context-mixing engine: the compiled step (kernel.py) and its stages, one module
+each (docs/ENGINE.md lists them), the frame's state (state.py) and its loops (model.py)."""

@@ -1,6 +1,6 @@
 """The bitwise engine's state for one frame, and its encode/decode loops.
 
-Without a network the block is coded in a few compiled calls of 64 K steps each. With one,
+Without a network the block is coded in compiled calls of 8 K steps each. With one,
 each step is one network prediction (torch), one quantisation of it to integer counts, and one
 compiled call that codes the step's bytes of all streams; the coded bytes go back to the
 network.

@@ -28,7 +28,7 @@ from .layout import (
     SETS,
     STREAM_FIELDS,
     Stream,
-)  # fmt: skip
+)
 from .maps import HALF, RECIPROCAL, apm_table, initial_state_maps
 from .network_input import NETWORK_APM_ROWS
 from .registry import HASHED, STATIONARY
