@@ -286,3 +286,12 @@ def test_the_first_run_is_announced_once_on_a_terminal(monkeypatch, capsys) -> N
     monkeypatch.setattr(kernel, "compiled_here", lambda: True)
     cli._announce_compiling(args, config)
     assert capsys.readouterr().err == ""
+
+
+def test_a_progress_bar_on_a_terminal_both_ways(text_file: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["-1", "-v", "-k", str(text_file)]) == 0
+    assert "/1.50k [" in capsys.readouterr().err  # counts to the input's size
+    text_file.unlink()
+    assert main(["-d", "-v", str(text_file) + ".rnz"]) == 0
+    assert "/1.50k [" in capsys.readouterr().err  # to the frames' original length, from their headers

@@ -331,15 +331,21 @@ def _open_input(name: str, streams_ok: bool = True) -> Iterator[BinaryIO]:
 
 
 def _input_total(src: BinaryIO, args: argparse.Namespace) -> int | None:
-    """The bytes the progress bar counts to: the input's size when compressing, the frames'
-    original lengths (from their headers) otherwise; None for a pipe."""
+    """The bytes a progress bar counts to, or None for none: the input's size when compressing,
+    the frames' original lengths (from their headers) otherwise. A bar shows on a terminal for
+    inputs over PROGRESS_THRESHOLD (compressed ones over a quarter of it), or with -v."""
+    if not sys.stderr.isatty() or args.quiet or args.action == "list":
+        return None
     try:
-        if not stat.S_ISREG(os.fstat(src.fileno()).st_mode):
-            return None
+        info = os.fstat(src.fileno())
     except (OSError, ValueError, io.UnsupportedOperation):
         return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
     if args.action == "compress":
-        return os.fstat(src.fileno()).st_size
+        return info.st_size if args.verbose or info.st_size > PROGRESS_THRESHOLD else None
+    if not args.verbose and info.st_size <= PROGRESS_THRESHOLD // 4:
+        return None
     total = 0
     try:
         while (header := read_header(src)) is not None:
@@ -353,9 +359,8 @@ def _input_total(src: BinaryIO, args: argparse.Namespace) -> int | None:
 
 @contextlib.contextmanager
 def _progress(args: argparse.Namespace, name: str, total: int | None):
-    """A progress bar on a terminal (never redraws into a log), for large inputs or with -v."""
-    large = (total or 0) > PROGRESS_THRESHOLD
-    if not sys.stderr.isatty() or args.quiet or args.action == "list" or not (args.verbose or large):
+    """A progress bar (on a terminal: it never redraws into a log) when there is a total to show."""
+    if total is None:
         yield None
         return
     from tqdm import tqdm
