@@ -229,3 +229,20 @@ def test_open_types_by_mode() -> None:
         text.write("é")
     with rnnzip.open(io.BytesIO(buf.getvalue()), "rb") as binary:
         assert isinstance(binary, rnnzip.RnnzipFile) and binary.read() == "é".encode()
+
+
+def test_files_locally_on_worker_processes(tmp_path: Path) -> None:
+    sources = []
+    for i, n in enumerate([0, 2500, 700]):
+        sources.append(tmp_path / f"f{i}.txt")
+        sources[-1].write_bytes(sample(n))
+    counts = rnnzip.compress_files(sources, level=1, block_size=1000, threads=2)
+    for source, (n_in, n_out) in zip(sources, counts, strict=True):
+        packed = Path(str(source) + ".rnz").read_bytes()
+        assert packed == rnnzip.compress(source.read_bytes(), level=1, block_size=1000)
+        assert (n_in, n_out) == (source.stat().st_size, len(packed))
+    rnnzip.compress_file(sources[1], tmp_path / "one.rnz", level=1)
+    assert rnnzip.decompress_file(tmp_path / "one.rnz", tmp_path / "back.txt", threads=2)[1] == 2500
+    assert (tmp_path / "back.txt").read_bytes() == sample(2500)
+    with pytest.raises(ValueError, match="as many targets as sources"):
+        rnnzip.compress_files(sources, [tmp_path / "x.rnz"])

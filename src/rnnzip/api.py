@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # larger inputs are split for -T workers
 DEFAULT_BLOCK_SIZE = 16 << 20
 DEVICES = ("cpu", "cuda", "auto")
+SUFFIX = ".rnz"  # of compressed files
 
 
 def make_config(level: int | None = None, model: str | None = None, **params: Any) -> ModelConfig:
@@ -219,22 +220,12 @@ def decompress(data: bytes | bytearray | memoryview, *, device: str = "auto", th
 
 
 def compress_file(
-    src: str | os.PathLike[str],
-    dst: str | os.PathLike[str],
-    level: int | None = None,
-    *,
-    model: str | None = None,
-    device: str = "cpu",
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    threads: int = 1,
-    client: Client | None = None,
-    **params: Any,
+    src: str | os.PathLike[str], dst: str | os.PathLike[str], level: int | None = None, **options: Any
 ) -> tuple[int, int]:
-    """Compress the file src into dst, on `threads` worker processes or a Dask cluster (client:
-    a distributed.Client, e.g. rnnzip.cluster.connect(address)); the same bytes either way. dst
-    appears only when all went well. Returns (bytes read, bytes written)."""
-    return compress_files([src], [dst], level, model=model, device=device, block_size=block_size, threads=threads,
-                          client=client, **params)[0]  # fmt: skip
+    """Compress the file src into dst, with compress_files' options: on `threads` worker processes
+    or a Dask cluster (client: a distributed.Client, e.g. rnnzip.cluster.connect(address)); the
+    same bytes either way. dst appears only when all went well. Returns (bytes read, bytes written)."""
+    return compress_files([src], [dst], level, **options)[0]
 
 
 def decompress_file(
@@ -270,11 +261,11 @@ def compress_files(
     _check_count("block_size", block_size, MAX_FRAME_LENGTH)
     _check_count("threads", threads, 1024)
     _check_device(device)
-    outputs = [os.fspath(t) for t in targets] if targets is not None else [os.fspath(s) + ".rnz" for s in sources]
+    outputs = [os.fspath(t) for t in targets] if targets is not None else [os.fspath(s) + SUFFIX for s in sources]
     if len(outputs) != len(sources):
         raise ValueError("as many targets as sources are needed")
     from .files import atomic_output
-    from .parallel import code_blocks
+    from .parallel import code_blocks, read_blocks
 
     owners: list[int] = []  # the file of each block, in order
     counts = [[0, 0] for _ in sources]
@@ -282,14 +273,10 @@ def compress_files(
     def blocks() -> Iterator[bytes]:
         for i, source in enumerate(sources):
             with builtins.open(source, "rb") as f:
-                block = f.read(block_size)  # an empty file still makes one (empty) frame
-                while True:
+                for block in read_blocks(f, block_size):
                     owners.append(i)
                     counts[i][0] += len(block)
                     yield block
-                    block = f.read(block_size)
-                    if not block:
-                        break
 
     with contextlib.ExitStack() as stack:
         current, out = -1, None

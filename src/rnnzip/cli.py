@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO, cast
 
 from . import __version__
-from .api import DEFAULT_BLOCK_SIZE, make_config
+from .api import DEFAULT_BLOCK_SIZE, SUFFIX, make_config
 from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, NETWORKS, PRESETS, ModelConfig, parameters, preset_name
 from .errors import RnnzipError
 from .files import CannotCreate, atomic_output
 from .format import STORED, CountingReader, FrameHeader, iter_frames, read_header
 
-SUFFIX = ".rnz"
 PROGRESS_THRESHOLD = 256 << 10  # show a progress bar on a terminal above this input size
 
 

@@ -108,7 +108,7 @@ def _checked_data(data: bytes, header: FrameHeader) -> bytes:
     return data
 
 
-def _in_order(client: Client, submitted: Iterator[tuple[Future, Any]], progress: Progress | None) -> Iterator[Any]:
+def _in_order(client: Client, submitted: Iterator[tuple[Future, Any]]) -> Iterator[Any]:
     """(result, what was submitted with it) in submission order, at most IN_FLIGHT_PER_THREAD per
     worker thread at a time; RnnzipError when the cluster cannot finish."""
     threads = max(1, sum(client.nthreads().values()))
@@ -153,7 +153,7 @@ def compress_frames(
 ) -> Iterator[bytes]:
     """Each block's frame, checked, in order."""
     submitted = ((client.submit(_compress_task, b, cfg, device, __version__, pure=False), b) for b in blocks)
-    for frame, block in _in_order(client, submitted, progress):
+    for frame, block in _in_order(client, submitted):
         yield _checked_frame(frame, block)
         if progress is not None:
             progress(len(block))
@@ -164,7 +164,7 @@ def decompress_frames(
 ) -> Iterator[bytes]:
     """Each frame's data, checked, in order."""
     submitted = ((client.submit(_decompress_task, h, p, device, __version__, pure=False), h) for h, p in frames)
-    for data, header in _in_order(client, submitted, progress):
+    for data, header in _in_order(client, submitted):
         yield _checked_data(data, header)
         if progress is not None:
             progress(len(data))

@@ -134,6 +134,17 @@ def _drain(updates: Any, progress: Progress | None) -> None:
             progress(n)
 
 
+def read_blocks(src: BinaryIO, block_size: int) -> Iterator[bytes]:
+    """src in blocks of block_size bytes (the last shorter); an empty input is one empty block, so
+    that it still makes one (empty) frame."""
+    block = src.read(block_size)
+    while True:
+        yield block
+        block = src.read(block_size)
+        if not block:
+            return
+
+
 def code_blocks(
     blocks: Iterator[bytes], cfg: ModelConfig, device: str, threads: int, client: Client | None = None,
     progress: Progress | None = None,
@@ -161,13 +172,9 @@ def compress_stream(
     counts = [0, 0]
 
     def blocks() -> Iterator[bytes]:
-        block = src.read(block_size)  # an empty input still makes one (empty) frame
-        while True:
+        for block in read_blocks(src, block_size):
             counts[0] += len(block)
             yield block
-            block = src.read(block_size)
-            if not block:
-                return
 
     for frame in code_blocks(blocks(), cfg, device, threads, client, progress):
         dst.write(frame)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .layout import Stream
+from .layout import DMC_CLONE, Stream
 
-DMC_CLONE = np.array([32], dtype=np.int64)  # per model: counts (16ths) on the edge, and as many elsewhere
 DMC_LIMIT = 4096  # an edge's count halves (with its sibling's) above this
 
 

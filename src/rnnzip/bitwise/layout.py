@@ -68,7 +68,8 @@ BYTE_FEATURES = len(Byte)
 INPUTS_PER_CONTEXT = 3  # stretch(p) of the state; again at half for a run state; the run byte's
 DIRECT = 2  # orders 0 and 1, in direct tables
 DIRECT_INPUTS = 2  # stretch(p) and p - 1/2 each
-DMC_MODELS = 1
+DMC_CLONE = np.array([32], dtype=np.int64)  # per DMC model: counts (16ths) on the edge, and as many elsewhere
+DMC_MODELS = len(DMC_CLONE)
 MATCH_INPUTS = 6
 NETWORK_INPUTS = 3  # stretch(p) of the network's bit probability, and two APM-refined copies
 INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + len(STATIONARY) + DMC_MODELS + MATCH_INPUTS

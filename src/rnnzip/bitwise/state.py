@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from ..contract import NETWORKS
-from . import dmc, sizing
+from . import sizing
 from .charset import BYTE_CLASS, FOLD_2BYTE, GROUP, LETTER_TYPE, RUN_GROUPS, WORD_LETTER
 from .coder import new_coder
 from .contexts import contexts_in_use
 from .layout import (
     BYTE_FEATURES,
     DIRECT,
+    DMC_MODELS,
     FAST_SETS,
     FINAL_NEURONS,
     FINAL_ROWS,
@@ -170,7 +171,7 @@ def new_streams(batch: int, steps: int) -> np.ndarray:
     state = np.zeros((batch, STREAM_FIELDS), dtype=np.int64)
     state[:, Stream.LINE] = np.arange(batch) * steps  # the first line starts at the stream's start
     state[:, Stream.PREVIOUS_LINE] = -1  # no previous line
-    state[:, Stream.DMC_NODE : Stream.DMC_NODE + len(dmc.DMC_CLONE)] = np.arange(len(dmc.DMC_CLONE)) * sizing.DMC_NODES
+    state[:, Stream.DMC_NODE : Stream.DMC_NODE + DMC_MODELS] = np.arange(DMC_MODELS) * sizing.DMC_NODES
     return state
 
 
@@ -199,14 +200,14 @@ def new_engine(cfg: ModelConfig, layout: Layout) -> Engine:
     stationary = 0
     while full and stationary < len(STATIONARY) and STATIONARY[stationary] in used:
         stationary += 1
-    models = len(dmc.DMC_CLONE) if full else 0
+    models = DMC_MODELS if full else 0
     dmc_arrays = Dmc(
         zeros(2 * sizing.DMC_NODES * models, np.int32, sparse),
         zeros(2 * sizing.DMC_NODES * models, np.int32, sparse),
-        np.zeros(len(dmc.DMC_CLONE), dtype=np.int64),  # nodes used (0: the kernel builds the tree first)
+        np.zeros(DMC_MODELS, dtype=np.int64),  # nodes used (0: the kernel builds the tree first)
     )
     inputs = INPUTS - (HASHED - len(used)) * INPUTS_PER_CONTEXT - (len(STATIONARY) - stationary)
-    inputs -= len(dmc.DMC_CLONE) - models + NETWORK_INPUTS
+    inputs -= DMC_MODELS - models + NETWORK_INPUTS
     sized = Sizes(
         batch, steps, length, len(used), sets, (1 << (sizes.table_bits - 4)) - 1, stationary,
         (1 << (sizes.stationary_bits - 4)) - 1, models, sizing.DMC_NODES if models else 0, inputs,
