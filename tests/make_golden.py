@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import rnnzip
-from conftest import TINY_BITWISE, TINY_HYBRID, TINY_NETWORK, sample
+from conftest import TINY_BITWISE, TINY_CIFG, TINY_HYBRID, TINY_NETWORK, sample
 
 DATA = Path(__file__).parent / "data"
 
@@ -26,9 +26,11 @@ CASES = {
     "bitwise": (sample(3000), {"level": 1}),
     "bitwise-lstm": (sample(2500), TINY_BITWISE),
     # every context of the engine, without a network: a frame that decodes on any machine
-    "bitwise-all": (sample(3000), {"level": 9, "cm_bits": 18}),
+    "bitwise-all": (sample(3000), {"level": 7, "cm_bits": 18}),
     # ... in 4 interleaved streams: pins the stream-local contexts and orders 0-1
-    "bitwise-streams": (sample(3000), {"level": 9, "cm_bits": 18, "batch_size": 4}),
+    "bitwise-streams": (sample(3000), {"level": 7, "cm_bits": 18, "batch_size": 4}),
+    # ... with level 9's network, tiny: its float32 numbers, pinned
+    "bitwise-cifg": (sample(3000), TINY_CIFG),
 }
 # format 3 golden file -> the case whose input it holds
 V3_CASES = {

@@ -23,7 +23,7 @@ def test_edge_inputs(data: bytes) -> None:
     roundtrip(data)
 
 
-@pytest.mark.parametrize("network", sorted(n for n, net in NETWORKS.items() if net.stateful and net.directions))
+@pytest.mark.parametrize("network", sorted(n for n, net in NETWORKS.items() if net.stateful and net.torch))
 def test_every_stateful_network(network: str) -> None:
     roundtrip(sample(1500), model=network)
 

@@ -70,7 +70,7 @@ def test_test_and_list(text_file: Path, capsys) -> None:
     assert "made with torch 2" in out
     assert main(["-1", "-k", "-f", str(text_file)]) == 0 and main(["-l", packed]) == 0
     out = capsys.readouterr().out
-    assert "\n  level 1, 1,500 -> " in out and out.endswith(", decoding needs about 194 MB\n")
+    assert "\n  level 1, 1,500 -> " in out and out.endswith(", decoding needs about 196 MB\n")
     assert "hidden_size" not in out and "torch" not in out and "cm_bits" not in out
 
 

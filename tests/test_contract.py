@@ -32,6 +32,7 @@ _SEED = dict(network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hi
              beta2=0.999, clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0)  # fmt: skip
 _CM = dict(_NET, network="none", cm_bits=27, cm_contexts=48)
 _CM_NET = dict(_NET, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=48)
+_CM_CIFG = dict(_CM, network="cifg", hidden_size=200, learning_rate=0.02, clip=10.0)
 FROZEN = {
     31: dict(_CM, cm_bits=24, cm_contexts=7),
     32: dict(_CM, cm_bits=25, cm_contexts=12),
@@ -44,6 +45,8 @@ FROZEN = {
     39: dict(_CM, cm_bits=30),
     40: dict(_CM_NET),
     41: dict(_CM_NET, network="lstm-att", cm_bits=28),
+    42: dict(_CM_CIFG, cm_bits=29),
+    43: dict(_CM_CIFG, cm_bits=30),
     1: dict(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18),
     2: dict(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19),
     3: dict(_HYBRID, hidden_size=128, context_order=5),
@@ -66,6 +69,7 @@ FROZEN_NETWORK_IDS = {
     "gru": 2,
     "lstm-att": 3,
     "gru-att": 4,
+    "cifg": 5,
     "seed-lstm-att": 16,
     "seed-gru-att": 17,
 }

@@ -14,7 +14,7 @@ from rnnzip.cli import main
 from rnnzip.format import iter_frames
 
 BLOCK = 600
-ARGS = ["-9", "--cm-bits", "18", "--block-size", str(BLOCK)]
+ARGS = ["-7", "--cm-bits", "18", "--block-size", str(BLOCK)]
 
 
 def frames(packed: bytes) -> list[int]:

@@ -85,7 +85,7 @@ def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
         "--model",
         choices=list(PRESETS),
         metavar="NAME",
-        help="a preset: level-1..9, cm-lstm, cm-lstm-att, hybrid-1..9, lstm, gru, lstm-att, gru-att, "
+        help="a preset: level-1..9, cm-29, cm-30, cm-lstm, cm-lstm-att, hybrid-1..9, lstm, gru, lstm-att, gru-att, "
         "seed-gru-att, seed-lstm-att (overrides the level; all but the levels need rnnzip[torch])",
     )
     p.add_argument(
@@ -298,7 +298,7 @@ def _run(
     """Stream src through the (de)compressor into dst; returns (bytes in, bytes out)."""
     from .parallel import compress_stream, decompress_stream, default_threads  # numpy; torch only to code
 
-    threads = args.threads or default_threads(args.action == "compress" and bool(NETWORKS[config.network].directions))
+    threads = args.threads or default_threads(args.action == "compress" and NETWORKS[config.network].torch)
     if args.action == "compress":
         assert dst is not None
         return compress_stream(src, dst, config, args.block_size, threads, device, progress, args.client)
@@ -386,7 +386,10 @@ def _engine(config: ModelConfig, length: int, payload: bytes) -> str:
         from .bitwise.sizing import memory_needed
 
         full = config.cm_contexts >= FULL_MIXER_CONTEXTS
-        needed = memory_needed(config.cm_bits, full, length, config.batch_size) >> 20
+        from .contract import estimated_parameters
+
+        network = estimated_parameters(config) if NETWORKS[config.network].compiled else 0
+        needed = memory_needed(config.cm_bits, full, length, config.batch_size, network) >> 20
         return f"decoding needs about {needed:,} MB"
     from .bytelevel.alphabet import frame_alphabet  # numpy and the range coder, not torch
 
@@ -431,6 +434,8 @@ def _frame_words(header: FrameHeader, payload: bytes, verbose: bool) -> str:
     preset = preset_name(config)
     if preset is not None and preset.startswith("level-"):
         how = f"level {preset[len('level-') :]}"
+        if config.network != "none":
+            how += f" (with the engine's {config.network} network)"
     else:
         how = (
             f"{preset or 'custom settings'} ({config.network} network)" if config.network != "none" else "custom level"

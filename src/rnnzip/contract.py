@@ -26,10 +26,16 @@ class Network:
     stateful: bool  # True: state carried from step to step; False: a window re-run every step
     attention: bool  # attends over its last top-layer outputs
     directions: int  # 2: bidirectional (the reference design's window networks); 0: no network
+    compiled: bool = False  # the bitwise engine's own network (numba, in its loop); else PyTorch
 
     @property
     def gates(self) -> int:
         return 4 if self.cell == "lstm" else 3
+
+    @property
+    def torch(self) -> bool:
+        """Whether it runs in PyTorch (and its frames record the environment that decodes them)."""
+        return bool(self.directions) and not self.compiled
 
 
 NETWORKS: dict[str, Network] = {
@@ -38,6 +44,8 @@ NETWORKS: dict[str, Network] = {
     "gru": Network(2, "gru", stateful=True, attention=False, directions=1),
     "lstm-att": Network(3, "lstm", stateful=True, attention=True, directions=1),
     "gru-att": Network(4, "gru", stateful=True, attention=True, directions=1),
+    # an LSTM with coupled input and forget gates, in the bitwise engine's compiled loop (bitwise/lstm.py)
+    "cifg": Network(5, "cifg", stateful=True, attention=False, directions=1, compiled=True),
     "seed-lstm-att": Network(16, "lstm", stateful=False, attention=True, directions=2),
     "seed-gru-att": Network(17, "gru", stateful=False, attention=True, directions=2),
 }
@@ -152,6 +160,9 @@ def estimated_parameters(cfg: ModelConfig, vocab: int = 256) -> int:
     net = NETWORKS[cfg.network]
     if not net.directions:
         return 0
+    if net.compiled:  # bitwise/lstm.py: gates, byte rows, softmax
+        h, layers = cfg.hidden_size, cfg.num_layers
+        return layers * (2 * h + 1 + vocab) * 3 * h + (layers * h + 1) * vocab
     h, e = cfg.hidden_size, cfg.embed_size
     total = (vocab + 1) * e
     width_in = e
@@ -189,6 +200,8 @@ def validate(cfg: ModelConfig) -> ModelConfig:
         raise RnnzipError("the bitwise engine replaces the hybrid's side models: cm_bits needs context_order 0")
     if not cfg.cm_bits and not NETWORKS[cfg.network].directions:
         raise RnnzipError("network 'none' codes with the bitwise engine alone: it needs cm_bits > 0")
+    if NETWORKS[cfg.network].compiled and (not cfg.cm_bits or cfg.batch_size > 1):
+        raise RnnzipError(f"{cfg.network} runs in the bitwise engine on one stream: it needs cm_bits > 0, batch_size 1")
     if cfg.match_min and not cfg.context_order:
         raise RnnzipError("the match model is mixed with the context models: match_min needs context_order > 0")
     params = estimated_parameters(cfg)
@@ -224,6 +237,13 @@ _CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 # gives (docs/MEASUREMENTS.md, "Networks in the engine").
 _CM_LSTM = replace(_LSTM, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 
+# The engine with its own network, an LSTM of 200 cells in its compiled loop (bitwise/lstm.py): windows
+# of up to 20 bytes, Adam (beta2 0.9999) at 0.02 decaying to 0.002 (docs/MEASUREMENTS.md, "The network").
+_CM_CIFG = replace(
+    _CM, network="cifg", hidden_size=200, num_layers=1, seq_length=20, learning_rate=0.02,
+    final_learning_rate=0.002, beta2=0.9999, clip=10.0,
+)  # fmt: skip
+
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
     # levels: the bitwise engine with more contexts and larger tables
@@ -236,8 +256,11 @@ _TABLE: dict[int, tuple[str, ModelConfig]] = {
     # 7-9: larger tables (enwik6 with 31 contexts: 128 MiB 207,769 bytes, 256 MiB 207,569; 35 contexts:
     # 256 MiB 207,287, 512 MiB 207,244); they pay on inputs much larger than the table
     37: ("level-7", replace(_CM, cm_bits=28)),
-    38: ("level-8", replace(_CM, cm_bits=29)),
-    39: ("level-9", replace(_CM, cm_bits=30)),
+    38: ("cm-29", replace(_CM, cm_bits=29)),  # levels 8 and 9 of rnnzip 0.3, without the network
+    39: ("cm-30", replace(_CM, cm_bits=30)),
+    # 8-9: the engine's own network as one of the mixer's inputs
+    42: ("level-8", replace(_CM_CIFG, cm_bits=29)),
+    43: ("level-9", replace(_CM_CIFG, cm_bits=30)),
     # the engine with a network as one of its inputs, in 4 streams: on enwik5 the streams cost the
     # context models 0.6% (level 6 in 4 streams 24,924 bytes against 24,772) and the network gives
     # back 0.3% (LSTM 256 24,910; LSTM-attention 256 24,851), at 6-8 times the time

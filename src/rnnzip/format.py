@@ -239,8 +239,8 @@ def _interpret(f: _Fields) -> FrameHeader:
         raise BadRnnzipFile(f"corrupt header: {e}") from None
     if f.batch == 0:
         raise BadRnnzipFile("corrupt header: batch size 0")
-    if (f.env_fields is not None) != bool(NETWORKS[config.network].directions):
-        raise BadRnnzipFile("corrupt header: an environment is recorded exactly when a network runs")
+    if (f.env_fields is not None) != NETWORKS[config.network].torch:
+        raise BadRnnzipFile("corrupt header: an environment is recorded exactly when a PyTorch network runs")
     if f.env_fields is None:
         return FrameHeader(MODEL, f.length, f.crc, config, None, f.payload_length)
     major, minor, patch, cap_threads, probe = f.env_fields

@@ -28,7 +28,7 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu", progress:
     stored = pack_header(FrameHeader(STORED, len(data), crc), data) + data
     if not data:
         return stored
-    networked = bool(NETWORKS[cfg.network].directions)
+    networked = NETWORKS[cfg.network].torch
     if networked or not cfg.cm_bits:
         require_torch(f"the {cfg.network} network")
     # the bitwise engine alone codes serially; a network needs streams to run fast
@@ -66,7 +66,7 @@ def _encode_bitwise(data: bytes, cfg: ModelConfig, layout: Layout, device: str, 
 @contextlib.contextmanager
 def _network(cfg: ModelConfig, layout: Layout, device: str) -> Iterator[Predictor | None]:
     """The bitwise engine's network over all 256 byte values, if cfg has one."""
-    if not NETWORKS[cfg.network].directions:
+    if not NETWORKS[cfg.network].torch:
         yield None
         return
     from .numerics import coding_threads

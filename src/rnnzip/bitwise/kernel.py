@@ -30,11 +30,12 @@ from .contexts import (
 )  # fmt: skip
 from .dmc import dmc_inputs, dmc_reset, dmc_update
 from .history import history_update
-from .layout import DIRECT, DIRECT_INPUTS, INPUTS_PER_CONTEXT, MATCH_INPUTS, NETWORK_INPUTS, Byte, Stream
+from .layout import DIRECT, DIRECT_INPUTS, GIVEN_INPUTS, INPUTS_PER_CONTEXT, MATCH_INPUTS, NETWORK_INPUTS, Byte, Stream
 from .lines import lines_update
+from .lstm import lstm_next
 from .match import match_find, match_inputs, match_learn, match_update
 from .mixer import byte_rows, mix, mixer_update, select_rows
-from .network_input import network_expected, network_inputs, network_update
+from .network_input import given_inputs, network_expected, network_inputs, network_update
 from .sse import refine, sse_update
 from .stationary import stationary_find, stationary_inputs, stationary_update
 from .tokens import tokens_update
@@ -71,6 +72,9 @@ def _after_byte(engine, here, b, hist, byte):  # pragma: no cover
     history_update(st, byte, text.indirect, tb.byte_class)
 
 
+NO_NETWORK, GIVEN, LSTM = 0, 1, 2  # code_steps' use_network: where the network's counts come from
+
+
 # Without numba's reference counting: code_steps allocates nothing (state.py builds every array), and
 # each array taken from the state's named tuples would otherwise cost an atomic increment and
 # decrement (decoding enwik5 15% slower with them).
@@ -80,14 +84,16 @@ def code_steps(encode, t_start, t_end, engine, data, out, network_counts, use_ne
     would exceed `out` (the caller stores the block instead).
 
     data: (length,) uint8, the block: read when encoding, written when decoding. network_counts:
-    (B, 257) cumulative counts of the network's distribution per stream (with use_network)."""
+    (B, 257) cumulative counts of the network's distribution per stream (use_network GIVEN), or
+    engine.lstm.counts (use_network LSTM: the engine's network learns each byte and predicts the next)."""
     n = engine.sizes
     cm, text, mixer, tb, w = engine.contexts, engine.text, engine.mixer, engine.tables, engine.scratch
     x, f = w.x, w.features
     for q in range(n.dmc):
         if engine.dmc.used[q] == 0:  # the first call: each model starts as its tree
             dmc_reset(engine.dmc.next_node, engine.dmc.counts, engine.dmc.used, q, n.dmc_nodes)
-    n_inputs = n.inputs + (NETWORK_INPUTS if use_network else 0)
+    n_inputs = n.inputs + (NETWORK_INPUTS if use_network == LSTM else (GIVEN_INPUTS if use_network else 0))
+    apm_count = 3 if use_network == LSTM else 2
     low, high, xcode, pos = engine.coder[LOW], engine.coder[HIGH], engine.coder[X], engine.coder[POSITION]
     # Loads that are summed here (`touch`) are issued early so that their cache misses overlap; the
     # sum goes to the coder's sink, so that they are not optimised away.
@@ -118,10 +124,14 @@ def code_steps(encode, t_start, t_end, engine, data, out, network_counts, use_ne
                 expected, length = f[Byte.EXPECTED], st[Stream.MATCH_LENGTH]
                 row, row2 = match_inputs(x, j, engine.match.maps, expected, length, bit, c0, c1, tb.stretch)
                 j += MATCH_INPUTS
-                selector, i1, i2 = min(b, 8), 0, 0  # without a network, set NETWORK's rows by stream
+                selector = min(b, 8)  # without a network, set NETWORK's rows by stream
                 if use_network:
                     expected = f[Byte.NETWORK_EXPECTED]
-                    selector, i1, i2 = network_inputs(x, j, cum, engine.network_apms, expected, bit, c0, c1, tb.stretch)
+                    napm, cells = engine.network_apms, w.network_cells
+                    if use_network == LSTM:
+                        selector = network_inputs(x, j, cum, napm, cells, expected, bit, c0, c1, tb.stretch)
+                    else:
+                        selector = given_inputs(x, j, cum, napm, cells, expected, bit, c0, c1, tb.stretch)
                 x[n_inputs - 1] = 256  # the bias
                 # --- mixer, SSE
                 select_rows(w, f, st, n.sets, bit, c0, known, present, selector)
@@ -140,7 +150,7 @@ def code_steps(encode, t_start, t_end, engine, data, out, network_counts, use_ne
                 update_direct(cm, b, c0, c1, s0, s1, y, tb.next_state, tb.reciprocal)
                 match_learn(engine.match.maps, row, row2, y, tb.reciprocal)
                 if use_network:
-                    network_update(engine.network_apms, i1, i2, y, tb.reciprocal)
+                    network_update(engine.network_apms, w.network_cells, apm_count, y, tb.reciprocal)
                 mixer_update(mixer, w, x, n_inputs, n.sets, y)
                 sse_update(engine.apms, w.apm_cells, y, tb.reciprocal)
                 dmc_update(engine.dmc, text.streams, b, n.dmc, n.dmc_nodes, y)
@@ -156,6 +166,8 @@ def code_steps(encode, t_start, t_end, engine, data, out, network_counts, use_ne
             if not encode:
                 data[here] = byte
             _after_byte(engine, here, b, hist, byte)
+            if use_network == LSTM:
+                lstm_next(engine.lstm, byte)
     engine.coder[LOW], engine.coder[HIGH], engine.coder[X], engine.coder[POSITION] = low, high, xcode, pos
     engine.coder[SINK] = touch & 1
     return True
@@ -174,7 +186,7 @@ def sources_digest() -> str:
     return digest.hexdigest()
 
 
-COMPILED = (code_steps, _before_byte, _after_byte)  # what the engine compiles
+COMPILED = (code_steps, _before_byte, _after_byte, lstm_next)  # what the engine compiles
 
 
 def compiled_here() -> bool:

@@ -71,7 +71,9 @@ DIRECT_INPUTS = 2  # stretch(p) and p - 1/2 each
 DMC_CLONE = np.array([32], dtype=np.int64)  # per DMC model: counts (16ths) on the edge, and as many elsewhere
 DMC_MODELS = len(DMC_CLONE)
 MATCH_INPUTS = 6
-NETWORK_INPUTS = 3  # stretch(p) of the network's bit probability, and two APM-refined copies
+NETWORK_INPUTS = 5  # the engine's network's bit probability: stretch(p), p - 1/2, three APM-refined copies
+NETWORK_APM_ROWS = 256 + 65536 + 2048 + 256  # by c0; by c1 and c0; by expected byte and bit (else c0)
+GIVEN_INPUTS = 3  # a PyTorch network's: stretch(p), two APM-refined copies (network_input.given_inputs)
 INPUTS = HASHED * INPUTS_PER_CONTEXT + DIRECT * DIRECT_INPUTS + len(STATIONARY) + DMC_MODELS + MATCH_INPUTS
 INPUTS += NETWORK_INPUTS + 1  # and the bias
 
@@ -85,7 +87,7 @@ class WeightSet(IntEnum):
     C2 = 3  # c2 x bpos
     WORD_LENGTH = 4  # word length x c0
     CLASSES = 5  # byte classes x bpos
-    NETWORK = 6  # the network's expected bit and confidence (without one: the stream) x bpos
+    NETWORK = 6  # the network's expected byte, else 16 levels of confidence (without one: the stream) x bpos
     ABOVE = 7  # the byte above x bpos
     # from here on only with FULL_MIXER_CONTEXTS contexts or more (level 1 keeps its speed)
     ORDER4 = 8  # hashed order 4
@@ -101,7 +103,7 @@ class WeightSet(IntEnum):
 
 
 SET_ROWS = np.array(
-    [256, 1024, 384, 2048, 2048, 2048, 72, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024, 16384, 512, 4096],
+    [256, 1024, 384, 2048, 2048, 2048, 2176, 2048, 2048, 4096, 4096, 8192, 2048, 1536, 1024, 16384, 512, 4096],
     dtype=np.int64,
 )
 SETS = len(SET_ROWS)

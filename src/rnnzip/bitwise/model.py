@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..contract import NETWORKS
 from . import coder, kernel
+from .lstm import lstm_forward
 from .state import new_engine
 
 if TYPE_CHECKING:
@@ -31,13 +33,17 @@ class BitwiseModel:
 
     def __init__(self, cfg: ModelConfig, layout: Layout) -> None:
         self.engine = new_engine(cfg, layout)
+        self.lstm = NETWORKS[cfg.network].compiled
+        if self.lstm:
+            lstm_forward(self.engine.lstm, 0, 0)  # the first byte's distribution: as after a zero byte
 
     def code(self, encode: bool, t_start: int, t_end: int, data: np.ndarray, out: np.ndarray,
              network_counts: np.ndarray | None = None) -> bool:  # fmt: skip
-        counts = _NO_NETWORK if network_counts is None else network_counts
-        return bool(
-            kernel.code_steps(encode, t_start, t_end, self.engine, data, out, counts, network_counts is not None)
-        )
+        if self.lstm:
+            counts, use = self.engine.lstm.counts, kernel.LSTM
+        else:
+            counts, use = (_NO_NETWORK, kernel.NO_NETWORK) if network_counts is None else (network_counts, kernel.GIVEN)
+        return bool(kernel.code_steps(encode, t_start, t_end, self.engine, data, out, counts, use))
 
     def finish(self, out: np.ndarray) -> bytes:
         return coder.finish(self.engine.coder, out)

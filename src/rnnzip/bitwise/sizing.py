@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .layout import DMC_MODELS, INPUTS, SET_ROWS
+from .layout import DMC_MODELS, INPUTS, NETWORK_APM_ROWS, SET_ROWS
 from .registry import STATIONARY
 
 STATIONARY_BITS = 22  # at most 2**22 cells per stationary map
@@ -42,9 +42,11 @@ def match_table_bits(length: int) -> int:
     return int(min(22, max(12, int(length).bit_length() + 1)))
 
 
-def memory_needed(cm_bits: int, full: bool, length: int, batch: int = 1) -> int:
+def memory_needed(cm_bits: int, full: bool, length: int, batch: int = 1, network: int = 0) -> int:
     """About the peak memory of coding a frame, the process included: the same for compressing
-    and decompressing (a short input touches less of its arrays than this counts)."""
+    and decompressing (a short input touches less of its arrays than this counts). network: the
+    parameters of the engine's own network (lstm.py keeps 4 float32 copies: weights, gradients,
+    second moments, transposed), with its APMs (int32)."""
     sizes = table_sizes(cm_bits, length)
     total = ENGINE_BASE + 4 * length  # the block, its coded bytes and their copies
     total += (1 << sizes.table_bits) * 9 // 8  # the table and its run bytes
@@ -52,6 +54,8 @@ def memory_needed(cm_bits: int, full: bool, length: int, batch: int = 1) -> int:
     total += 5 * 8 << sizes.follower_bits  # followers (3), token_next, word_ends
     total += int(SET_ROWS.sum()) * INPUTS * 4 + MATCH_ROWS * 8 + (8 << match_table_bits(length))
     total += batch * (65536 + 256)  # orders 0 and 1
+    if network:
+        total += 16 * network + NETWORK_APM_ROWS * 33 * 4
     if full:  # stationary maps and DMC (levels 2-9)
         total += len(STATIONARY) * 4 << sizes.stationary_bits
         total += DMC_MODELS * DMC_NODES * 16

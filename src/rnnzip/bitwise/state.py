@@ -24,14 +24,15 @@ from .layout import (
     FULL_MIXER_CONTEXTS,
     INPUTS,
     INPUTS_PER_CONTEXT,
+    NETWORK_APM_ROWS,
     NETWORK_INPUTS,
     SET_ROWS,
     SETS,
     STREAM_FIELDS,
     Stream,
 )
+from .lstm import Lstm, new_lstm
 from .maps import HALF, RECIPROCAL, apm_table, initial_state_maps
-from .network_input import NETWORK_APM_ROWS
 from .registry import HASHED, STATIONARY
 from .sizing import MATCH_ROWS, match_table_bits, table_sizes
 from .sse import APMS, APMS_HASHED
@@ -132,6 +133,7 @@ class Scratch(NamedTuple):
     final_dots: np.ndarray
     final_probs: np.ndarray
     apm_cells: np.ndarray
+    network_cells: np.ndarray  # the network's APM cells that learn this bit
 
 
 class Engine(NamedTuple):
@@ -143,6 +145,7 @@ class Engine(NamedTuple):
     mixer: Mixer
     apms: np.ndarray  # SSE
     network_apms: np.ndarray
+    lstm: Lstm  # the engine's own network (a placeholder of one cell without it)
     tables: Tables
     scratch: Scratch
     coder: np.ndarray  # coder.LOW..SINK
@@ -247,9 +250,16 @@ def new_engine(cfg: ModelConfig, layout: Layout) -> Engine:
         used=used, **per_context, **per_set, **per_neuron,
         blocks=np.zeros(len(STATIONARY), dtype=np.int64), cells=np.zeros(len(STATIONARY), dtype=np.int64),
         x=np.zeros(INPUTS, dtype=np.int64), features=np.zeros(BYTE_FEATURES, dtype=np.int64),
-        apm_cells=np.zeros(APMS, dtype=np.int64),
+        apm_cells=np.zeros(APMS, dtype=np.int64), network_cells=np.zeros(3, dtype=np.int64),
     )  # fmt: skip
     return Engine(
         sized, context_models, text, match, dmc_arrays, mixer, apm_table(256 + APMS_HASHED * (1 << sizes.apm_bits)),
-        apm_table(NETWORK_APM_ROWS if networked else 1), TABLES, scratch, new_coder(),
+        apm_table(NETWORK_APM_ROWS if networked else 1), _lstm(cfg), TABLES, scratch, new_coder(),
     )  # fmt: skip
+
+
+def _lstm(cfg: ModelConfig) -> Lstm:
+    if not NETWORKS[cfg.network].compiled:
+        return new_lstm(1, 1, 1, 0, 0.0, 0.0, 0.0, 0.0)
+    return new_lstm(cfg.hidden_size, cfg.num_layers, cfg.seq_length, cfg.seed, cfg.learning_rate,
+                    cfg.final_learning_rate, cfg.beta2, cfg.clip)  # fmt: skip
