@@ -16,8 +16,8 @@ demo: $(STAMP)  ## compress and decompress the bundled enwik5 sample, next to gz
 	$(PY) -m rnnzip bench --codecs rnnzip,gzip,bzip2,xz
 
 check: $(STAMP)  ## the gate: lint, format and type checks
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks prior
+	$(VENV)/bin/ruff format --check src tests benchmarks prior
 	$(VENV)/bin/mypy
 
 test: check  ## the gate, then the test suite (what CI runs)

@@ -8,7 +8,7 @@ import pytest
 import rnnzip  # noqa: F401  (first, so that it pins the vector ISA before any test imports torch)
 
 # The engine with every context and weight set (no network), on small tables (256 KiB): what most tests code with.
-SMALL = dict(level=7, cm_bits=18)
+SMALL = dict(model="level-7-no-prior", cm_bits=18)
 # Tiny networks of the byte-level engine (format 3) keep its tests fast; the coding path is the same as for the
 # real presets.
 TINY_NETWORK = dict(model="hybrid-6", hidden_size=16, embed_size=8, seq_length=8, batch_size=4, attention_window=4)
@@ -16,8 +16,8 @@ TINY_NETWORK = dict(model="hybrid-6", hidden_size=16, embed_size=8, seq_length=8
 TINY_HYBRID = dict(TINY_NETWORK, context_order=4, table_bits=12, match_min=4)
 # ... and the bitwise engine with a small table and the tiny network as one of its inputs
 TINY_BITWISE = dict(TINY_NETWORK, model="cm-lstm", cm_bits=16)
-# Level 9's network (the engine's own LSTM), tiny: 2 layers of 16 cells, windows of up to 6 bytes
-TINY_CIFG = dict(model="level-9", cm_bits=18, hidden_size=16, num_layers=2, seq_length=6)
+# Level 9's network without the prior (the engine's own LSTM), tiny: 2 layers of 16 cells, windows of up to 6 bytes
+TINY_CIFG = dict(model="level-9-no-prior", cm_bits=18, hidden_size=16, num_layers=2, seq_length=6)
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 

@@ -18,7 +18,7 @@ from rnnzip.bitwise.tables import NEXT_STATE, SQUASH, STATE_COUNTS, STRETCH
 from rnnzip.format import MODEL, read_header
 
 ALONE = dict(model="level-1", cm_bits=22)  # the engine alone, with a smaller table
-ALL_CONTEXTS = dict(model="level-7", cm_bits=22)  # ... with every context and weight set (no network)
+ALL_CONTEXTS = dict(model="level-7-no-prior", cm_bits=22)  # ... with every context and weight set (no network)
 
 
 def test_squash_and_stretch_are_monotone_inverses() -> None:

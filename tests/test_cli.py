@@ -15,7 +15,7 @@ from rnnzip.cli import main
 from rnnzip.contract import PRESETS
 from rnnzip.format import read_header
 
-TINY_ARGS = ["--hidden-size", "16", "--embed-size", "8", "--seq-length", "8", "--batch-size", "4"]
+TINY_ARGS = ["--no-prior", "--hidden-size", "16", "--embed-size", "8", "--seq-length", "8", "--batch-size", "4"]
 
 
 @pytest.fixture

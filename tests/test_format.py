@@ -70,9 +70,9 @@ def test_default_frame_header_is_small_and_uses_a_preset_id() -> None:
     packed = rnnzip.compress(sample(3000))
     header = header_of(packed)
     size = len(packed) - header.payload_length
-    # magic 4, version and method 2, length 2, crc 4, preset 1, batch 1, payload length 2,
-    # header check 2 (no environment: the default runs no network)
-    assert size == 18
+    # magic 4, version and method 2, length 2, crc 4, preset 1, batch 1, the prior's id 4, payload length 2,
+    # header check 2 (no environment: the default's network is the engine's own)
+    assert size == 22
     assert preset_id(header.config) != 0
 
 

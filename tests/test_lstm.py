@@ -105,10 +105,9 @@ def test_it_learns_a_pattern_and_its_counts_are_a_distribution() -> None:
 
 
 def test_parameter_count_is_what_the_network_holds() -> None:
-    net = new_lstm(200, 1, 20, 1, 0.02, 0.002, 0.9999, 10.0)
-    layer0_rows = 200 + 1  # its own h and the bias: no layer below
-    held = layer0_rows * 600 + net.embed.size + net.output.size
-    assert estimated_parameters(PRESETS["level-9"]) >= held
+    cfg = PRESETS["level-9"]
+    net = new_lstm(cfg.hidden_size, cfg.num_layers, 20, 1, 0.02, 0.002, 0.9999, 10.0)
+    assert estimated_parameters(cfg) == net.weights.size + net.embed.size + net.output.size
 
 
 def test_frames_with_the_network_round_trip() -> None:

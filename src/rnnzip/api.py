@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, cast, overload
 
-from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, PRESETS, ModelConfig, level_preset, validate
+from .contract import DEFAULT_LEVEL, MAX_FRAME_LENGTH, PRESETS, ModelConfig, level_preset, validate, without_prior
 from .errors import RnnzipError
 from .format import FrameHeader, FrameSplitter
 
@@ -31,20 +31,22 @@ DEVICES = ("cpu", "cuda", "auto")
 SUFFIX = ".rnz"  # of compressed files
 
 
-def make_config(level: int | None = None, model: str | None = None, **params: Any) -> ModelConfig:
+def make_config(level: int | None = None, model: str | None = None, use_prior: bool = True, **params: Any
+                ) -> ModelConfig:  # fmt: skip
     """The hyperparameters for a level (1-9) or a named preset, with overrides applied.
 
     `model` names a preset: a network (lstm, gru, lstm-att, gru-att), a reference preset
-    (seed-gru-att, seed-lstm-att) or level-N; it takes precedence over `level`.
+    (seed-gru-att, seed-lstm-att) or level-N; it takes precedence over `level`. use_prior=False:
+    the level without the prior (levels 6-9 start their network from it), as `--no-prior`.
     """
     if model is not None:
         if model not in PRESETS:
             raise ValueError(f"unknown model {model!r}; choose from {', '.join(PRESETS)}")
-        base = PRESETS[model]
+        base = PRESETS[model if use_prior else without_prior(model)]
     else:
         if level is not None and (not isinstance(level, int) or isinstance(level, bool)):
             raise TypeError(f"level must be an int 1..9, not {type(level).__name__} {level!r}")
-        base = level_preset(DEFAULT_LEVEL if level is None else level)
+        base = level_preset(DEFAULT_LEVEL if level is None else level, use_prior)
     unknown = set(params) - set(ModelConfig.__dataclass_fields__)
     if unknown:
         raise TypeError(f"unknown parameter(s): {', '.join(sorted(unknown))}")

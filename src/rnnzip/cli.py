@@ -82,11 +82,17 @@ def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--fast", dest="level", action="store_const", const=1, help="as -1")
     p.add_argument("--best", dest="level", action="store_const", const=9, help="as -9")
     p.add_argument(
+        "--no-prior",
+        action="store_true",
+        help="levels 6-9 without the prior (their network then starts knowing nothing: today's pure online result)",
+    )
+    p.add_argument(
         "--model",
         choices=list(PRESETS),
         metavar="NAME",
-        help="a preset: level-1..9, cm-29, cm-30, cm-lstm, cm-lstm-att, hybrid-1..9, lstm, gru, lstm-att, gru-att, "
-        "seed-gru-att, seed-lstm-att (overrides the level; all but the levels need rnnzip[torch])",
+        help="a preset: level-1..9, level-6..9-no-prior, cm-29, cm-30, cm-lstm, cm-lstm-att, hybrid-1..9, lstm, "
+        "gru, lstm-att, gru-att, seed-gru-att, seed-lstm-att (overrides the level; all but the levels and cm-29/30 "
+        "need rnnzip[torch])",
     )
     p.add_argument(
         "--device",
@@ -159,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads < 0:
         parser.error("--threads must be >= 0")
     try:  # reject bad options once, before any file
-        config = make_config(args.level, args.model, **params)
+        config = make_config(args.level, args.model, use_prior=not args.no_prior, **params)
     except ValueError as e:
         parser.error(str(e))
     device = args.device or ("cpu" if args.action == "compress" else "auto")
@@ -433,9 +439,13 @@ def _frame_words(header: FrameHeader, payload: bytes, verbose: bool) -> str:
     assert config is not None
     preset = preset_name(config)
     if preset is not None and preset.startswith("level-"):
-        how = f"level {preset[len('level-') :]}"
-        if config.network != "none":
-            how += f" (with the engine's {config.network} network)"
+        how = f"level {preset.split('-')[1]}"
+        if header.prior_id:
+            how += f" with the prior {header.prior_id:08x}"
+        elif config.network != "none":
+            how += f" with the engine's {config.network} network, without the prior"
+        elif preset.endswith("-no-prior"):
+            how += " without the prior"
     else:
         how = (
             f"{preset or 'custom settings'} ({config.network} network)" if config.network != "none" else "custom level"

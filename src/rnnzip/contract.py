@@ -135,6 +135,12 @@ class ModelConfig:
         CM_SHARED_CONTEXTS,
         off=0, since=4, part="bitwise",
     )  # fmt: skip
+    prior: int = _param(
+        "1: the engine's network starts from the prior shipped in the package (0: from random weights)", "B", 1, 1,
+        off=0, since=5,
+    )  # fmt: skip
+    softmax_only: int = _param("1: only the network's softmax learns while coding (0: every weight)", "B", 1, 1,
+                               off=0, since=5)  # fmt: skip
 
     def with_overrides(self, **overrides: Any) -> ModelConfig:
         """A copy with the non-None overrides applied (the CLI passes None for unset options)."""
@@ -202,6 +208,8 @@ def validate(cfg: ModelConfig) -> ModelConfig:
         raise RnnzipError("network 'none' codes with the bitwise engine alone: it needs cm_bits > 0")
     if NETWORKS[cfg.network].compiled and (not cfg.cm_bits or cfg.batch_size > 1):
         raise RnnzipError(f"{cfg.network} runs in the bitwise engine on one stream: it needs cm_bits > 0, batch_size 1")
+    if (cfg.prior or cfg.softmax_only) and not NETWORKS[cfg.network].compiled:
+        raise RnnzipError("prior and softmax_only configure the engine's own network (cifg)")
     if cfg.match_min and not cfg.context_order:
         raise RnnzipError("the match model is mixed with the context models: match_min needs context_order > 0")
     params = estimated_parameters(cfg)
@@ -219,7 +227,7 @@ def validate(cfg: ModelConfig) -> ModelConfig:
 _LSTM = ModelConfig(
     network="lstm", batch_size=0, seed=1234, seq_length=20, hidden_size=256, num_layers=1, embed_size=64,
     attention_window=16, learning_rate=1e-2, final_learning_rate=2e-3, beta1=0.0, beta2=0.9999, clip=1.0,
-    context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0,
+    context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0, prior=0, softmax_only=0,
 )  # fmt: skip
 # The hybrid: the network mixed with order-0..6 context models, text contexts and a match model.
 _HYBRID = replace(_LSTM, hidden_size=192, context_order=6, table_bits=20, match_min=6)
@@ -228,7 +236,7 @@ _HYBRID = replace(_LSTM, hidden_size=192, context_order=6, table_bits=20, match_
 _SEED = ModelConfig(
     network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hidden_size=1024, num_layers=2,
     embed_size=512, attention_window=16, learning_rate=5e-4, final_learning_rate=5e-4, beta1=0.9, beta2=0.999,
-    clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0,
+    clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0, prior=0, softmax_only=0,
 )  # fmt: skip
 # The bitwise context-mixing engine alone (a 128 MiB table), and with the LSTM as one of its inputs
 # (levels 5-9 run every context; docs/MEASUREMENTS.md, "Contexts").
@@ -237,12 +245,16 @@ _CM = replace(_LSTM, network="none", cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 # gives (docs/MEASUREMENTS.md, "Networks in the engine").
 _CM_LSTM = replace(_LSTM, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=CM_SHARED_CONTEXTS)
 
-# The engine with its own network, an LSTM of 200 cells in its compiled loop (bitwise/lstm.py): windows
-# of up to 20 bytes, Adam (beta2 0.9999) at 0.02 decaying to 0.002 (docs/MEASUREMENTS.md, "The network").
+# The engine with its own network, an LSTM of 2 layers of 128 cells in its compiled loop (bitwise/lstm.py):
+# windows of up to 20 bytes, Adam (beta2 0.999) at 0.02 decaying to 0.002 (docs/MEASUREMENTS.md, "The network").
 _CM_CIFG = replace(
-    _CM, network="cifg", hidden_size=200, num_layers=1, seq_length=20, learning_rate=0.02,
-    final_learning_rate=0.002, beta2=0.9999, clip=10.0,
+    _CM, network="cifg", hidden_size=128, num_layers=2, seq_length=20, learning_rate=0.02,
+    final_learning_rate=0.002, beta2=0.999, clip=10.0,
 )  # fmt: skip
+
+# Levels 6-9 start the network from the prior (prior.py; trained on ../shared/prior-corpus); --no-prior
+# runs "level-N-no-prior". 6-7: only the softmax learns while coding; 8-9: every weight (docs/MEASUREMENTS.md).
+_CM_PRIOR = replace(_CM_CIFG, prior=1, learning_rate=0.002, final_learning_rate=0.002)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
@@ -252,15 +264,20 @@ _TABLE: dict[int, tuple[str, ModelConfig]] = {
     33: ("level-3", replace(_CM, cm_bits=25, cm_contexts=17)),
     34: ("level-4", replace(_CM, cm_bits=26, cm_contexts=22)),
     35: ("level-5", replace(_CM, cm_bits=26)),
-    36: ("level-6", _CM),
+    36: ("level-6-no-prior", _CM),
     # 7-9: larger tables (enwik6 with 31 contexts: 128 MiB 207,769 bytes, 256 MiB 207,569; 35 contexts:
     # 256 MiB 207,287, 512 MiB 207,244); they pay on inputs much larger than the table
-    37: ("level-7", replace(_CM, cm_bits=28)),
+    37: ("level-7-no-prior", replace(_CM, cm_bits=28)),
     38: ("cm-29", replace(_CM, cm_bits=29)),  # levels 8 and 9 of rnnzip 0.3, without the network
     39: ("cm-30", replace(_CM, cm_bits=30)),
-    # 8-9: the engine's own network as one of the mixer's inputs
-    42: ("level-8", replace(_CM_CIFG, cm_bits=29)),
-    43: ("level-9", replace(_CM_CIFG, cm_bits=30)),
+    # 8-9 without the prior: the engine's own network learns from random weights
+    42: ("level-8-no-prior", replace(_CM_CIFG, cm_bits=29)),
+    43: ("level-9-no-prior", replace(_CM_CIFG, cm_bits=30)),
+    # 6-9: the network starts from the prior
+    44: ("level-6", replace(_CM_PRIOR, softmax_only=1)),
+    45: ("level-7", replace(_CM_PRIOR, softmax_only=1, cm_bits=28)),
+    46: ("level-8", replace(_CM_PRIOR, cm_bits=29)),
+    47: ("level-9", replace(_CM_PRIOR, cm_bits=30)),
     # the engine with a network as one of its inputs, in 4 streams: on enwik5 the streams cost the
     # context models 0.6% (level 6 in 4 streams 24,924 bytes against 24,772) and the network gives
     # back 0.3% (LSTM 256 24,910; LSTM-attention 256 24,851), at 6-8 times the time
@@ -304,7 +321,12 @@ def preset_name(cfg: ModelConfig) -> str | None:
     return _TABLE[pid][0] if pid else None
 
 
-def level_preset(level: int) -> ModelConfig:
+def level_preset(level: int, use_prior: bool = True) -> ModelConfig:
     if level not in LEVELS:
         raise ValueError(f"level must be 1..9, not {level!r}")
-    return PRESETS[f"level-{level}"]
+    return PRESETS[without_prior(f"level-{level}") if not use_prior else f"level-{level}"]
+
+
+def without_prior(name: str) -> str:
+    """The preset that --no-prior runs instead of preset `name` (itself when it has no prior)."""
+    return f"{name}-no-prior" if f"{name}-no-prior" in PRESETS else name

@@ -29,15 +29,18 @@ from .errors import BadRnnzipFile, RnnzipError
 
 MAGIC = b"\x89RNZ"
 # 2: word contexts, two-layer mixer, delayed updates; 3: compact header, coded alphabet;
-# 4: the bitwise engine (cm_bits), frames without an environment. Version 3 is still read.
-VERSION = 4
-READABLE_VERSIONS = (3, 4)
+# 4: the bitwise engine (cm_bits), frames without an environment; 5: the network's prior (prior,
+# softmax_only). A frame is written in the oldest version that can hold it (rnnzip 0.3 reads all but
+# frames with a prior); versions 3 and 4 are still read.
+VERSION = 5
+READABLE_VERSIONS = (3, 4, 5)
 STORED, MODEL = 0, 1
 _MODEL_WITHOUT_ENVIRONMENT = 2  # the method byte of a model frame that computes with integers only
 _CHUNK = 1 << 20  # input is read in chunks, so a lying length cannot allocate at once
 
 # The explicit parameter block of a custom (non-preset) configuration: every hyperparameter
-# with a wire code, in ModelConfig's field order (the network as its id).
+# with a wire code, in ModelConfig's field order (the network as its id). Since version 5 the prior's id
+# (4 bytes; 0 without one) follows the batch size.
 
 
 def _block(version: int) -> tuple[list[str], struct.Struct]:
@@ -51,7 +54,7 @@ _ABSENT = {f.name: param.off for f, param in parameters() if param.since > min(R
 _ENV = struct.Struct("<BBBBH")  # torch major, minor, patch, capability | threads - 1 << 4, probe
 # The longest header: magic, version, method, 5-byte length, crc, preset, block, batch, environment,
 # payload length, check
-MAX_HEADER_SIZE = len(MAGIC) + 2 + 5 + 4 + 1 + _BLOCKS[VERSION][1].size + 3 + _ENV.size + 5 + 2
+MAX_HEADER_SIZE = len(MAGIC) + 2 + 5 + 4 + 1 + _BLOCKS[VERSION][1].size + 3 + 4 + _ENV.size + 5 + 2
 
 # Codes stored in the header; new capabilities get new codes, old codes never change meaning.
 CAPABILITIES = ["UNKNOWN", "DEFAULT", "AVX2", "AVX512", "ZVECTOR", "VSX", "SVE256", "CUDA"]
@@ -84,6 +87,7 @@ class FrameHeader:
     config: ModelConfig | None = None  # MODEL: the resolved hyperparameters (batch_size > 0)
     environment: Environment | None = None  # MODEL with a network: what the decoder must reproduce
     payload_length: int = 0  # MODEL: bytes of range-coder output that follow
+    prior_id: int = 0  # MODEL with config.prior: the id of the prior the network starts from (prior.py)
 
     @property
     def body_length(self) -> int:
@@ -105,22 +109,30 @@ def pack_header(h: FrameHeader, body: bytes = b"") -> bytes:
     the header and, since version 4, the body."""
     out = bytearray(MAGIC)
     method = _MODEL_WITHOUT_ENVIRONMENT if h.method == MODEL and h.environment is None else h.method
-    out += bytes([VERSION, method]) + _uvarint(h.length) + struct.pack("<I", h.crc32)
+    version = _oldest_version(h.config) if h.method == MODEL and h.config is not None else VERSION - 1
+    out += bytes([version, method]) + _uvarint(h.length) + struct.pack("<I", h.crc32)
     if h.method == MODEL:
         assert h.config is not None
         cfg = h.config
         pid = preset_id(cfg)
         out.append(pid)
         if pid == 0:
-            names, block = _BLOCKS[VERSION]
+            names, block = _BLOCKS[version]
             out += block.pack(NETWORKS[cfg.network].id, *(getattr(cfg, name) for name in names[1:]))
         out += _uvarint(cfg.batch_size)
+        if version >= 5:
+            out += struct.pack("<I", h.prior_id)
         env = h.environment
         if env is not None:
             assert 1 <= env.threads <= MAX_THREADS and env.device == device_of(env.capability)
             out += _ENV.pack(*env.torch_version, CAPABILITIES.index(env.capability) | env.threads - 1 << 4, env.probe)
         out += _uvarint(h.payload_length)
     return bytes(out + _frame_check(out, body))
+
+
+def _oldest_version(cfg: ModelConfig) -> int:
+    """The oldest writable version whose header holds every parameter that cfg sets."""
+    return max([VERSION - 1] + [param.since for f, param in parameters() if getattr(cfg, f.name) != param.off])
 
 
 def _frame_check(header: bytes | bytearray, body: bytes = b"") -> bytes:
@@ -169,6 +181,7 @@ class _Fields:
     payload_length: int = 0
     seen: bytes = b""  # the header's bytes before its check
     check: bytes = b""
+    prior_id: int = 0
 
     @property
     def body_length(self) -> int:
@@ -210,10 +223,14 @@ def _read_fields(stream: BinaryIO) -> _Fields | None:
     pid = r.take(1)[0]
     config_block = r.take(_BLOCKS[version][1].size) if pid == 0 else b""
     batch = r.uvarint(1 << 16, "batch size")
+    (prior_id,) = struct.unpack("<I", r.take(4)) if version >= 5 else (0,)
     env_fields = _ENV.unpack(r.take(_ENV.size)) if method == MODEL else None
     payload_length = r.uvarint(MAX_FRAME_LENGTH + 64, "payload length")
     seen = bytes(r.seen)
-    return _Fields(version, method, length, crc, pid, config_block, batch, env_fields, payload_length, seen, r.take(2))
+    check = r.take(2)
+    return _Fields(
+        version, method, length, crc, pid, config_block, batch, env_fields, payload_length, seen, check, prior_id
+    )
 
 
 def _interpret(f: _Fields) -> FrameHeader:
@@ -239,10 +256,12 @@ def _interpret(f: _Fields) -> FrameHeader:
         raise BadRnnzipFile(f"corrupt header: {e}") from None
     if f.batch == 0:
         raise BadRnnzipFile("corrupt header: batch size 0")
+    if bool(f.prior_id) != bool(config.prior):
+        raise BadRnnzipFile("corrupt header: a prior's id is recorded exactly when the network starts from a prior")
     if (f.env_fields is not None) != NETWORKS[config.network].torch:
         raise BadRnnzipFile("corrupt header: an environment is recorded exactly when a PyTorch network runs")
     if f.env_fields is None:
-        return FrameHeader(MODEL, f.length, f.crc, config, None, f.payload_length)
+        return FrameHeader(MODEL, f.length, f.crc, config, None, f.payload_length, f.prior_id)
     major, minor, patch, cap_threads, probe = f.env_fields
     if cap_threads & 0xF >= len(CAPABILITIES):
         raise BadRnnzipFile("corrupt header: unknown CPU capability code")

@@ -39,7 +39,13 @@ def compress_block(data: bytes, cfg: ModelConfig, device: str = "cpu", progress:
 
         device = resolve_device(device)  # "auto" becomes the device the frame records
         environment = current_environment(device)
-    draft = FrameHeader(MODEL, len(data), crc, validate(cfg.with_overrides(batch_size=layout.batch)), environment)
+    prior_id = 0
+    if cfg.prior:
+        from .prior import require_prior
+
+        prior_id = require_prior()
+    config = validate(cfg.with_overrides(batch_size=layout.batch))
+    draft = FrameHeader(MODEL, len(data), crc, config, environment, prior_id=prior_id)
     # Code with the header as the decoder will read it back, so no parameter can differ by a bit.
     header = read_header(io.BytesIO(pack_header(draft)))
     assert header is not None and header.config is not None
@@ -103,6 +109,10 @@ def _decode_model_frame(header: FrameHeader, payload: bytes, device: str, progre
         from .numerics import require
 
         device = require(header.environment, device)
+    if header.prior_id:
+        from .prior import check_prior
+
+        check_prior(header.prior_id)
     layout = Layout.of(header.length, header.config.batch_size)
     if layout.batch != header.config.batch_size:
         raise BadRnnzipFile("corrupt header: batch size inconsistent with the length")

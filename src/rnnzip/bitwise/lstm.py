@@ -72,7 +72,8 @@ class Lstm(NamedTuple):
 # Lstm.settings
 LEARNING_RATE, FINAL_RATE, BETA2, CLIP, BETA2_POWER = range(5)
 # Lstm.counters
-POSITION, WINDOW, MAX_WINDOW, UPDATES = range(4)
+POSITION, WINDOW, MAX_WINDOW, UPDATES, TUNE = range(5)
+EVERY_WEIGHT, SOFTMAX_ONLY = 0, 1  # counters[TUNE]: what learns while coding
 
 
 def new_lstm(hidden: int, layers: int, window: int, seed: int, learning_rate: float, final_rate: float,
@@ -104,12 +105,25 @@ def new_lstm(hidden: int, layers: int, window: int, seed: int, learning_rate: fl
         np.zeros(T, dtype=np.int64), np.zeros(T, dtype=np.int64),
         np.zeros((L, H), dtype=f32), np.zeros((L, H), dtype=f32), np.zeros((1, 257), dtype=np.int64),
         np.array([learning_rate, final_rate, beta2, clip, 1.0], dtype=f32),
-        np.array([0, _FIRST_WINDOW, T, 0], dtype=np.int64),
+        np.array([0, _FIRST_WINDOW, T, 0, EVERY_WEIGHT], dtype=np.int64),
         np.zeros(3 * H, dtype=f32), np.zeros((L, H), dtype=f32), np.zeros((L, H), dtype=f32),
         np.zeros((L, H), dtype=f32), np.zeros(L * H, dtype=f32), np.zeros(2 * H + 1, dtype=f32),
         np.zeros(256, dtype=f32), np.zeros(256, dtype=np.int64),
     )  # fmt: skip
     return net
+
+
+def load_weights(net: Lstm, trained: dict[str, np.ndarray], tune: int) -> None:
+    """Start from trained weights and second moments (a prior): full windows from the first byte,
+    no bias correction (the moments are trained); `tune` says what learns while coding."""
+    for name in ("weights", "embed", "output", "rms_weights", "rms_embed", "rms_output"):
+        getattr(net, name)[...] = trained[name]
+    L, H = net.h.shape
+    net.weights_t[...] = net.weights.transpose(0, 2, 1)
+    net.output_t[...] = net.output[: L * H].T
+    net.counters[WINDOW] = net.counters[MAX_WINDOW]
+    net.counters[TUNE] = tune
+    net.settings[BETA2_POWER] = 0.0
 
 
 _FIRST_WINDOW = 4  # the window grows from 4 bytes by one every _GROWTH + its length updates, to MAX_WINDOW
@@ -210,6 +224,8 @@ def lstm_backward(net, steps):  # pragma: no cover
             hk = net.hidden[s, k]
             for v in range(256):
                 net.grad_output[k, v] += delta_out[v] * hk
+        if net.counters[TUNE] == SOFTMAX_ONLY:
+            continue
         delta_all[:] = 0
         for v in range(256):
             dv = delta_out[v]
@@ -290,7 +306,7 @@ def _update(net):  # pragma: no cover
     correction = _F(1.0) / (_F(1.0) - st[BETA2_POWER])
     rate = st[LEARNING_RATE] / np.sqrt(_F(1.0) + _F(updates) * _F(_DECAY))
     rate = max(rate, st[FINAL_RATE])
-    for layer in range(L):
+    for layer in range(L if ct[TUNE] == EVERY_WEIGHT else 0):
         for k in range(2 * H + 1):
             if layer == 0 and H <= k < 2 * H:
                 continue

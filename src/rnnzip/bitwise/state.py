@@ -31,7 +31,7 @@ from .layout import (
     STREAM_FIELDS,
     Stream,
 )
-from .lstm import Lstm, new_lstm
+from .lstm import EVERY_WEIGHT, SOFTMAX_ONLY, Lstm, load_weights, new_lstm
 from .maps import HALF, RECIPROCAL, apm_table, initial_state_maps
 from .registry import HASHED, STATIONARY
 from .sizing import MATCH_ROWS, match_table_bits, table_sizes
@@ -261,5 +261,10 @@ def new_engine(cfg: ModelConfig, layout: Layout) -> Engine:
 def _lstm(cfg: ModelConfig) -> Lstm:
     if not NETWORKS[cfg.network].compiled:
         return new_lstm(1, 1, 1, 0, 0.0, 0.0, 0.0, 0.0)
-    return new_lstm(cfg.hidden_size, cfg.num_layers, cfg.seq_length, cfg.seed, cfg.learning_rate,
-                    cfg.final_learning_rate, cfg.beta2, cfg.clip)  # fmt: skip
+    net = new_lstm(cfg.hidden_size, cfg.num_layers, cfg.seq_length, cfg.seed, cfg.learning_rate,
+                   cfg.final_learning_rate, cfg.beta2, cfg.clip)  # fmt: skip
+    if cfg.prior:  # frames.py has checked that it is this installation's
+        from ..prior import weights
+
+        load_weights(net, weights(cfg.hidden_size, cfg.num_layers), SOFTMAX_ONLY if cfg.softmax_only else EVERY_WEIGHT)
+    return net

@@ -1,0 +1,72 @@
+"""Quantise a training checkpoint into the prior the package ships (src/rnnzip/data/prior.npz):
+weights, byte rows and softmax as int16 with one float32 scale per output column (per byte row for
+the byte rows), Adam's second moments as float32, the architecture and the recipe. The decoder
+dequantises with one float32 multiply per weight, the same bits on every machine.
+
+    python prior/export.py prior/checkpoints/latest.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "prior-corpus"
+OUT = ROOT / "src" / "rnnzip" / "data" / "prior.npz"
+
+
+def quantise(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """int16 values and float32 scales along `axis` (the scale of a slice: its largest |value| / 32767)."""
+    top = np.max(np.abs(a), axis=axis, keepdims=True).astype(np.float32)
+    scale = np.where(top > 0, top / np.float32(32767), np.float32(1)).astype(np.float32)
+    q = np.clip(np.rint(a / scale), -32767, 32767).astype(np.int16)
+    return q, np.squeeze(scale, axis=axis)
+
+
+def corpus_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(CORPUS.glob("*")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("checkpoint", type=Path)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args()
+    saved = np.load(args.checkpoint)
+    layers, hidden = saved["h"].shape
+    arrays = {}
+    for name, axis in (("weights", 1), ("embed", 2), ("output", 0)):
+        arrays[name], arrays[f"{name}_scale"] = quantise(saved[name], axis)
+        arrays[f"rms_{name}"] = saved[f"rms_{name}"].astype(np.float32)
+    log = (ROOT / "prior" / "train-log.tsv").read_text().splitlines()
+    recipe = {
+        "architecture": {
+            "cell": "cifg",
+            "hidden_size": int(hidden),
+            "num_layers": int(layers),
+            "window": int(saved["counters"][2]),
+        },
+        "trained_bytes": int(saved["position"]),
+        "corpus": "../shared/prior-corpus (en, ru, code, markup), held out: documents whose path's SHA-256 "
+        "starts with a byte = 0 mod 40",
+        "corpus_sha256": corpus_digest(),
+        "script": "prior/train.py (defaults), then prior/export.py",
+        "held_out_bpb": dict(zip(log[0].split("\t")[2:6], map(float, log[-1].split("\t")[2:6]), strict=True)),
+    }
+    arrays["recipe"] = np.frombuffer(json.dumps(recipe, sort_keys=True).encode(), dtype=np.uint8)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, **arrays)
+    print(f"{args.out}: {args.out.stat().st_size:,} bytes", json.dumps(recipe, indent=1), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The prior: levels 6-9 start their network from it, the header records which prior, another
+installation's prior or none refuses the frame in one line, --no-prior gives the levels without it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import rnnzip
+from conftest import sample
+from rnnzip import prior
+from rnnzip.bitwise.lstm import SOFTMAX_ONLY, load_weights, lstm_forward, lstm_next, new_lstm
+from rnnzip.cli import main
+from rnnzip.contract import PRESETS
+from rnnzip.errors import BadRnnzipFile
+from rnnzip.format import MAGIC, read_header
+
+DATA = sample(2500)
+
+
+def test_default_level_starts_from_the_prior_and_records_it() -> None:
+    packed = rnnzip.compress(DATA)
+    header = read_header(io.BytesIO(packed))
+    assert header is not None and header.config is not None
+    assert header.config.prior == 1 and header.prior_id == prior.prior_id() != 0
+    assert packed[len(MAGIC)] == 5  # the first version with a prior
+    assert rnnzip.decompress(packed) == DATA
+    without = rnnzip.compress(DATA, use_prior=False)
+    assert without == rnnzip.compress(DATA, model="level-6-no-prior")
+    assert without[len(MAGIC)] == 4  # readable by rnnzip 0.3
+    assert len(packed) < len(without)  # what the prior knows pays even on 2.5 KB
+
+
+def test_the_prior_matches_the_levels_network() -> None:
+    shape = prior.recipe()["architecture"]
+    for level in range(6, 10):
+        cfg = PRESETS[f"level-{level}"]
+        assert cfg.prior == 1 and (cfg.hidden_size, cfg.num_layers) == (shape["hidden_size"], shape["num_layers"])
+    assert len(prior.recipe()["corpus_sha256"]) == 64
+    trained = prior.weights(shape["hidden_size"], shape["num_layers"])
+    assert all(a.dtype == np.float32 and np.isfinite(a).all() for a in trained.values())
+
+
+def test_another_prior_refuses_the_frame(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    packed = rnnzip.compress(DATA)
+    monkeypatch.setattr(prior, "prior_id", lambda: 0x12345678)
+    with pytest.raises(BadRnnzipFile, match=r"made with prior .*; this rnnzip's prior is 12345678"):
+        rnnzip.decompress(packed)
+    path = tmp_path / "a.rnz"
+    path.write_bytes(packed)
+    assert main(["-d", "-k", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "made with prior" in err
+    assert not (tmp_path / "a").exists()
+
+
+def test_without_a_prior_installed_levels_6_9_say_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(prior, "prior_id", lambda: 0)
+    with pytest.raises(Exception, match=r"no prior.*--no-prior"):
+        rnnzip.compress(DATA)
+    path = tmp_path / "a.txt"
+    path.write_bytes(DATA)
+    assert main(["-k", str(path)]) == 1 and "--no-prior" in capsys.readouterr().err
+    assert main(["-k", "--no-prior", str(path)]) == 0
+    assert rnnzip.decompress((tmp_path / "a.txt.rnz").read_bytes()) == DATA
+
+
+def test_softmax_only_leaves_the_gates_as_the_prior_made_them() -> None:
+    shape = prior.recipe()["architecture"]
+    net = new_lstm(shape["hidden_size"], shape["num_layers"], 20, 1, 0.002, 0.002, 0.999, 10.0)
+    load_weights(net, prior.weights(shape["hidden_size"], shape["num_layers"]), SOFTMAX_ONLY)
+    gates, embed, output = net.weights.copy(), net.embed.copy(), net.output.copy()
+    lstm_forward(net, 0, 0)
+    for byte in DATA[:200]:
+        lstm_next(net, byte)
+    assert (net.weights == gates).all() and (net.embed == embed).all()
+    assert not (net.output == output).all()
