@@ -1,7 +1,6 @@
-"""What the engine's network adds and costs: each file coded by presets side by side (by default
-level 6, level 9 without its network (`cm-30`) and level 9), interleaved, each run in a fresh
-process that compresses, decompresses and checks; sizes, CPU seconds both ways (medians of --runs)
-and peak memory, as a Markdown table.
+"""What the engine's network and its prior add and cost: each file coded by presets side by side,
+interleaved, each run in a fresh process that compresses, decompresses and checks; sizes, CPU seconds
+both ways (medians of --runs) and peak memory, against the first preset, as a Markdown table.
 
     python benchmarks/network.py ../shared/corpus/enwik/enwik5 ../shared/corpus/canterbury/alice29.txt \
         --runs 3 --out benchmarks/results/network.md
@@ -43,7 +42,7 @@ def _run(path: str, preset: str) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="+")
-    parser.add_argument("--presets", default="level-6,cm-30,level-9")
+    parser.add_argument("--presets", default="level-6-no-prior,level-6,cm-30,level-9-no-prior,level-9")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--out")
     args = parser.parse_args()
@@ -54,9 +53,9 @@ def main() -> None:
         for preset in presets:
             _run(warm.name, preset)
     lines = [
-        f"| file | size | {' | '.join(presets)} | {presets[-1]} vs {presets[-2]} | CPU s c/d ({', '.join(presets)}) "
-        f"| {presets[-1]} CPU vs {presets[0]} | KB/s c/d ({presets[-1]}) | peak MB ({presets[-1]}) |",
-        "|---" * (7 + len(presets)) + "|",
+        "| file | size | preset | bytes | vs first | CPU s compress | CPU s decompress | CPU vs first | KB/s c / d "
+        "| peak MB |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for path in args.files:
         runs: dict[str, list[list[float]]] = {p: [] for p in presets}
@@ -64,17 +63,17 @@ def main() -> None:
             for preset in presets:
                 runs[preset].append(_run(path, preset))
         size = os.path.getsize(path)
-        sizes = {p: int(runs[p][0][0]) for p in presets}
+        first = presets[0]
         cpu = {p: (statistics.median(r[1] for r in runs[p]), statistics.median(r[2] for r in runs[p])) for p in presets}
-        a, b = presets[-2], presets[-1]
-        times = ", ".join(f"{c:.1f}/{d:.1f}" for c, d in cpu.values())
-        ratio = (cpu[b][0] + cpu[b][1]) / (cpu[presets[0]][0] + cpu[presets[0]][1])
-        speed = f"{size / 1000 / cpu[b][0]:.1f} / {size / 1000 / cpu[b][1]:.1f}"
-        lines.append(
-            f"| {Path(path).name} | {size:,} | {' | '.join(f'{sizes[p]:,}' for p in presets)} | "
-            f"{(sizes[b] / sizes[a] - 1) * 100:+.2f}% | {times} | {ratio:.2f} | {speed} | {int(runs[b][0][3])} |"
-        )
-        print(lines[-1], flush=True)
+        for preset in presets:
+            packed, c, d = int(runs[preset][0][0]), *cpu[preset]
+            change = (packed / runs[first][0][0] - 1) * 100
+            speed = f"{size / 1000 / c:.1f} / {size / 1000 / d:.1f}"
+            lines.append(
+                f"| {Path(path).name} | {size:,} | {preset} | {packed:,} | {change:+.2f}% | {c:.2f} | {d:.2f} "
+                f"| {(c + d) / sum(cpu[first]):.2f} | {speed} | {int(max(r[3] for r in runs[preset]))} |"
+            )
+            print(lines[-1], flush=True)
     table = "\n".join(lines) + "\n"
     if args.out:
         Path(args.out).write_text(table)

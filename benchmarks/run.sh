@@ -14,7 +14,7 @@ bench() { "$PY" -m rnnzip bench "$@"; }
 if [[ $what == enwik5 || $what == all ]]; then
   # every codec, every rnnzip level and network
   bench "$CORPUS/enwik/enwik5" --codecs rnnzip,gzip,bzip2,xz,zstd,brotli,ppmd6,ppmd8 \
-    --presets 1,2,3,4,5,6,7,8,9,cm-lstm,cm-lstm-att,hybrid-6,lstm,gru,lstm-att,gru-att \
+    --presets 1,2,3,4,5,6,7,8,9,hybrid-6,lstm,gru,lstm-att,gru-att \
     --out "$OUT/enwik5.md" --plot "$OUT/enwik5.png" > /dev/null || true  # a failed row is in the table
   # the default's speed as the median of 5 runs
   bench "$CORPUS/enwik/enwik5" --codecs rnnzip --repeat 5 --out "$OUT/enwik5-speed.md" > /dev/null || true

@@ -34,7 +34,8 @@ _SEED = dict(network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hi
 _CM = dict(_NET, network="none", cm_bits=27, cm_contexts=48)
 _CM_NET = dict(_NET, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=48)
 _CM_CIFG = dict(_CM, network="cifg", hidden_size=128, num_layers=2, learning_rate=0.02, beta2=0.999, clip=10.0)
-_CM_PRIOR = dict(_CM_CIFG, prior=1, learning_rate=0.002)
+_CM_PRIOR = dict(_CM_CIFG, prior=1, learning_rate=0.0005, final_learning_rate=0.0005)
+_CM_PRIOR_SOFTMAX = dict(_CM_PRIOR, softmax_only=1, learning_rate=0.002, final_learning_rate=0.002)
 FROZEN = {
     31: dict(_CM, cm_bits=24, cm_contexts=7),
     32: dict(_CM, cm_bits=25, cm_contexts=12),
@@ -49,8 +50,8 @@ FROZEN = {
     41: dict(_CM_NET, network="lstm-att", cm_bits=28),
     42: dict(_CM_CIFG, cm_bits=29),
     43: dict(_CM_CIFG, cm_bits=30),
-    44: dict(_CM_PRIOR, softmax_only=1),
-    45: dict(_CM_PRIOR, softmax_only=1, cm_bits=28),
+    44: dict(_CM_PRIOR_SOFTMAX),
+    45: dict(_CM_PRIOR_SOFTMAX, cm_bits=28),
     46: dict(_CM_PRIOR, cm_bits=29),
     47: dict(_CM_PRIOR, cm_bits=30),
     1: dict(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18),

@@ -153,7 +153,13 @@ class ModelConfig:
         """The parameters of the parts this configuration runs (what `rnnzip -l` shows)."""
         parts = {"streams", "network" if NETWORKS[self.network].directions else "",
                  "hybrid" if self.context_order else "", "bitwise" if self.cm_bits else ""}  # fmt: skip
-        return {f.name: getattr(self, f.name) for f, param in parameters() if param.part in parts}
+        unused = _UNUSED_BY_COMPILED if NETWORKS[self.network].compiled else ()
+        return {
+            f.name: getattr(self, f.name) for f, param in parameters() if param.part in parts and f.name not in unused
+        }
+
+
+_UNUSED_BY_COMPILED = ("embed_size", "attention_window", "beta1")  # the engine's network has none of them
 
 
 def parameters() -> list[tuple[Field[Any], Param]]:
@@ -253,8 +259,10 @@ _CM_CIFG = replace(
 )  # fmt: skip
 
 # Levels 6-9 start the network from the prior (prior.py; trained on ../shared/prior-corpus); --no-prior
-# runs "level-N-no-prior". 6-7: only the softmax learns while coding; 8-9: every weight (docs/MEASUREMENTS.md).
-_CM_PRIOR = replace(_CM_CIFG, prior=1, learning_rate=0.002, final_learning_rate=0.002)
+# runs "level-N-no-prior". 6-7: only the softmax learns while coding (at 0.002); 8-9: every weight, at 0.0005
+# (docs/MEASUREMENTS.md, "The prior").
+_CM_PRIOR = replace(_CM_CIFG, prior=1, learning_rate=0.0005, final_learning_rate=0.0005)
+_CM_PRIOR_SOFTMAX = replace(_CM_PRIOR, softmax_only=1, learning_rate=0.002, final_learning_rate=0.002)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
@@ -274,8 +282,8 @@ _TABLE: dict[int, tuple[str, ModelConfig]] = {
     42: ("level-8-no-prior", replace(_CM_CIFG, cm_bits=29)),
     43: ("level-9-no-prior", replace(_CM_CIFG, cm_bits=30)),
     # 6-9: the network starts from the prior
-    44: ("level-6", replace(_CM_PRIOR, softmax_only=1)),
-    45: ("level-7", replace(_CM_PRIOR, softmax_only=1, cm_bits=28)),
+    44: ("level-6", _CM_PRIOR_SOFTMAX),
+    45: ("level-7", replace(_CM_PRIOR_SOFTMAX, cm_bits=28)),
     46: ("level-8", replace(_CM_PRIOR, cm_bits=29)),
     47: ("level-9", replace(_CM_PRIOR, cm_bits=30)),
     # the engine with a network as one of its inputs, in 4 streams: on enwik5 the streams cost the
