@@ -30,7 +30,17 @@ from .contexts import (
 )  # fmt: skip
 from .dmc import dmc_inputs, dmc_reset, dmc_update
 from .history import history_update
-from .layout import DIRECT, DIRECT_INPUTS, GIVEN_INPUTS, INPUTS_PER_CONTEXT, MATCH_INPUTS, NETWORK_INPUTS, Byte, Stream
+from .layout import (
+    DIRECT,
+    DIRECT_INPUTS,
+    GIVEN_INPUTS,
+    INPUTS_PER_CONTEXT,
+    MATCH_INPUTS,
+    NETWORK_INPUTS,
+    SETS,
+    Byte,
+    Stream,
+)
 from .lines import lines_update
 from .lstm import lstm_next
 from .match import match_find, match_inputs, match_learn, match_update
@@ -130,6 +140,7 @@ def code_steps(encode, t_start, t_end, engine, data, out, network_counts, use_ne
                     napm, cells = engine.network_apms, w.network_cells
                     if use_network == LSTM:
                         selector = network_inputs(x, j, cum, napm, cells, expected, bit, c0, c1, tb.stretch)
+                        w.dots[SETS] = x[j]  # promoted to layer 2
                     else:
                         selector = given_inputs(x, j, cum, napm, cells, expected, bit, c0, c1, tb.stretch)
                 x[n_inputs - 1] = 256  # the bias

@@ -115,4 +115,7 @@ FULL_MIXER_CONTEXTS = 12
 FINAL_SELECTOR_ROWS = np.array([16, 256, 256, 256], dtype=np.int64)
 FINAL_NEURONS = len(FINAL_SELECTOR_ROWS)
 FINAL_ROWS = int(FINAL_SELECTOR_ROWS.sum())
+# A layer-2 row weighs the sets' outputs and, promoted past layer 1 (paq8px's design), the engine's
+# network's stretch(p) (Scratch.dots[SETS]; 0 without it)
+FINAL_STRIDE = SETS + 1
 FINAL_FIRST_ROW = np.concatenate([[0], np.cumsum(FINAL_SELECTOR_ROWS)[:-1]]).astype(np.int64)

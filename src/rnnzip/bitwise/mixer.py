@@ -14,7 +14,18 @@ from __future__ import annotations
 from numba import njit
 
 from .hashing import hash2
-from .layout import FAST_SETS, FINAL_FIRST_ROW, FINAL_NEURONS, INPUTS, SET_FIRST_ROW, SETS, Byte, Stream, WeightSet
+from .layout import (
+    FAST_SETS,
+    FINAL_FIRST_ROW,
+    FINAL_NEURONS,
+    FINAL_STRIDE,
+    INPUTS,
+    SET_FIRST_ROW,
+    SETS,
+    Byte,
+    Stream,
+    WeightSet,
+)  # fmt: skip
 
 LEARNING_RATE_START, LEARNING_RATE_END, LEARNING_RATE_HALF = 768, 16, 32  # in 16ths
 FAST_LEARNING_RATE_START, FAST_LEARNING_RATE_HALF = 1024, 64  # level 1's (FAST_SETS)
@@ -104,7 +115,11 @@ def mix(mixer, w, x, n_inputs, sets, squash):  # pragma: no cover
         w.dots[k] = dot
         w.probs[k] = squash_clamped(squash, dot)
         for n in range(FINAL_NEURONS):
-            w.final_dots[n] += mixer.final_weights[w.final_rows[n] * SETS + k] * dot
+            w.final_dots[n] += mixer.final_weights[w.final_rows[n] * FINAL_STRIDE + k] * dot
+    promoted = w.dots[SETS]
+    if promoted:
+        for n in range(FINAL_NEURONS):
+            w.final_dots[n] += mixer.final_weights[w.final_rows[n] * FINAL_STRIDE + SETS] * promoted
     total = 0
     for n in range(FINAL_NEURONS):
         total += w.final_dots[n]
@@ -117,9 +132,10 @@ def mixer_update(mixer, w, x, n_inputs, sets, y):  # pragma: no cover
     """Both layers learn bit y."""
     for n in range(FINAL_NEURONS):
         err = ((y << 12) - w.final_probs[n]) * FINAL_LEARNING_RATE
-        w0 = w.final_rows[n] * SETS
+        w0 = w.final_rows[n] * FINAL_STRIDE
         for k in range(sets):
             mixer.final_weights[w0 + k] += (w.dots[k] * err) >> 15
+        mixer.final_weights[w0 + SETS] += (w.dots[SETS] * err) >> 15
     rate_start, rate_half = (
         (LEARNING_RATE_START, LEARNING_RATE_HALF)
         if sets == SETS

@@ -21,6 +21,7 @@ from .layout import (
     FAST_SETS,
     FINAL_NEURONS,
     FINAL_ROWS,
+    FINAL_STRIDE,
     FULL_MIXER_CONTEXTS,
     INPUTS,
     INPUTS_PER_CONTEXT,
@@ -90,7 +91,7 @@ class Dmc(NamedTuple):
 class Mixer(NamedTuple):
     weights: np.ndarray  # layer 1: (sum of SET_ROWS) x INPUTS, int32 (16.16 fixed point)
     row_counts: np.ndarray  # updates per row of layer 1
-    final_weights: np.ndarray  # layer 2: FINAL_ROWS x SETS
+    final_weights: np.ndarray  # layer 2: FINAL_ROWS x FINAL_STRIDE
 
 
 class Tables(NamedTuple):
@@ -169,6 +170,13 @@ def mixer_sets(contexts: int) -> int:
     return SETS if contexts >= FULL_MIXER_CONTEXTS else FAST_SETS
 
 
+def _final_weights(sets: int) -> np.ndarray:
+    """Layer 2 averages the sets at first; the promoted network starts at 0."""
+    weights = np.full((FINAL_ROWS, FINAL_STRIDE), (1 << 16) // sets, dtype=np.int64)
+    weights[:, SETS] = 0
+    return weights.reshape(-1)
+
+
 def new_streams(batch: int, steps: int) -> np.ndarray:
     """Every stream's state before its first byte."""
     state = np.zeros((batch, STREAM_FIELDS), dtype=np.int64)
@@ -241,10 +249,10 @@ def new_engine(cfg: ModelConfig, layout: Layout) -> Engine:
     mixer = Mixer(
         zeros(set_rows * INPUTS, np.int32, sparse),  # layer 1 starts at zero
         zeros(set_rows, np.int64, sparse),
-        np.full(FINAL_ROWS * SETS, (1 << 16) // sets, dtype=np.int64),  # layer 2 averages at first
+        _final_weights(sets),
     )
     per_context = {name: np.zeros(HASHED, dtype=np.int64) for name in Scratch._fields[1:9]}
-    per_set = {name: np.zeros(SETS, dtype=np.int64) for name in ("rows", "dots", "probs")}
+    per_set = {name: np.zeros(SETS + 1, dtype=np.int64) for name in ("rows", "dots", "probs")}
     per_neuron = {name: np.zeros(FINAL_NEURONS, dtype=np.int64) for name in ("final_rows", "final_dots", "final_probs")}
     scratch = Scratch(
         used=used, **per_context, **per_set, **per_neuron,
