@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rnnzip
-from conftest import TINY_BITWISE, TINY_HYBRID, TINY_NETWORK, sample
+from conftest import TINY_BITWISE, TINY_CIFG, TINY_HYBRID, TINY_NETWORK, sample
 from rnnzip.format import iter_frames
 
 CRASHERS = Path(__file__).parent / "data" / "crashers"  # regression cases: each must fail cleanly
@@ -37,6 +37,8 @@ KINDS = {
     "hybrid": (sample(700), TINY_HYBRID),
     "bitwise alone": (sample(700), {"model": "level-1", "cm_bits": 16}),
     "bitwise with network": (sample(700), TINY_BITWISE),
+    "engine's network": (sample(700), TINY_CIFG),
+    "prior (format 5)": (sample(700), {"cm_bits": 16}),
     "several frames": (sample(900), {**TINY_NETWORK, "block_size": 300}),
 }
 
