@@ -1,9 +1,11 @@
-"""Quantise a training checkpoint into the prior the package ships (src/rnnzip/data/prior.npz):
+"""Quantise a training checkpoint, or the average of the last few (their weights and second moments
+averaged: steadier than any one of them), into the prior the package ships (src/rnnzip/data/prior.npz):
 weights, byte rows and softmax as int16 with one float32 scale per output column (per byte row for
 the byte rows), Adam's second moments as float32, the architecture and the recipe. The decoder
 dequantises with one float32 multiply per weight, the same bits on every machine.
 
     python prior/export.py prior/checkpoints/latest.npz
+    python prior/export.py prior/checkpoints/at-005[0-8]M.npz
 """
 
 from __future__ import annotations
@@ -29,6 +31,37 @@ def quantise(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     return q, np.squeeze(scale, axis=axis)
 
 
+def average(paths: list[Path]) -> dict[str, np.ndarray]:
+    """The checkpoints' weights and second moments averaged; the rest as in the last one."""
+    loaded = [dict(np.load(path)) for path in sorted(paths)]
+    out = dict(loaded[-1])
+    for name in ("weights", "embed", "output", "rms_weights", "rms_embed", "rms_output"):
+        out[name] = np.mean([c[name].astype(np.float64) for c in loaded], axis=0).astype(np.float32)
+    return out
+
+
+def held_out_bits(saved: dict[str, np.ndarray]) -> dict[str, float]:
+    """Bits per byte of the exported network on train.py's held-out text, per part."""
+    sys.path.insert(0, str(ROOT / "prior"))
+    import train  # the corpus loads only here
+
+    from rnnzip.bitwise.lstm import new_lstm
+
+    texts, rows = train.documents()
+    layers, hidden = saved["h"].shape
+    scores = {}
+    for part in train.PARTS:
+        docs = [texts[p][o : o + n] for p, o, n, path in rows if p == part and train.held_out(path)]
+        data = np.frombuffer(b"".join(docs)[: train.HELD_OUT_BYTES], dtype=np.uint8).astype(np.int64)
+        net = new_lstm(int(hidden), int(layers), 20, 1, 0.02, 0.0005, 0.999, 10.0)
+        for name in ("weights", "embed", "output"):
+            getattr(net, name)[...] = saved[name]
+        net.weights_t[...] = net.weights.transpose(0, 2, 1)
+        net.output_t[...] = net.output[: layers * hidden].T
+        scores[part] = round(train.score(net, data) / data.size, 4)
+    return scores
+
+
 def corpus_digest() -> str:
     digest = hashlib.sha256()
     for path in sorted(CORPUS.glob("*")):
@@ -38,16 +71,15 @@ def corpus_digest() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("checkpoint", type=Path)
+    ap.add_argument("checkpoints", type=Path, nargs="+")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
-    saved = np.load(args.checkpoint)
+    saved = average(args.checkpoints)
     layers, hidden = saved["h"].shape
     arrays = {}
     for name, axis in (("weights", 1), ("embed", 2), ("output", 0)):
         arrays[name], arrays[f"{name}_scale"] = quantise(saved[name], axis)
         arrays[f"rms_{name}"] = saved[f"rms_{name}"].astype(np.float32)
-    log = (ROOT / "prior" / "train-log.tsv").read_text().splitlines()
     recipe = {
         "architecture": {
             "cell": "cifg",
@@ -56,11 +88,12 @@ def main() -> None:
             "window": int(saved["counters"][2]),
         },
         "trained_bytes": int(saved["position"]),
+        "averaged_checkpoints": [path.name for path in sorted(args.checkpoints)],
         "corpus": "../shared/prior-corpus (en, ru, code, markup), held out: documents whose path's SHA-256 "
         "starts with a byte = 0 mod 40",
         "corpus_sha256": corpus_digest(),
         "script": "prior/train.py (defaults), then prior/export.py",
-        "held_out_bpb": dict(zip(log[0].split("\t")[2:6], map(float, log[-1].split("\t")[2:6]), strict=True)),
+        "held_out_bpb": held_out_bits(saved),
     }
     arrays["recipe"] = np.frombuffer(json.dumps(recipe, sort_keys=True).encode(), dtype=np.uint8)
     args.out.parent.mkdir(parents=True, exist_ok=True)

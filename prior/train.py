@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import lzma
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -83,7 +84,7 @@ def main() -> None:
     ap.add_argument("--beta2", type=float, default=0.999)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--hours", type=float, default=2.0)
-    ap.add_argument("--every", type=int, default=4 << 20, help="bytes between checkpoints")
+    ap.add_argument("--every", type=int, default=2 << 20, help="bytes between checkpoints")
     ap.add_argument("--out", type=Path, default=HERE / "checkpoints")
     args = ap.parse_args()
     texts, rows = documents()
@@ -120,6 +121,7 @@ def main() -> None:
         scores = [score(copy(net), evals[p]) / evals[p].size for p in PARTS]
         np.savez(args.out / "next.npz", position=position, **net._asdict())
         (args.out / "next.npz").replace(latest)
+        shutil.copyfile(latest, args.out / f"at-{position >> 20:04d}M.npz")  # for averaging (export.py)
         with log.open("a") as f:
             f.write(f"{position}\t{bits / chunk.size:.4f}\t" + "\t".join(f"{s:.4f}" for s in scores)
                     + f"\t{time.time() - start:.0f}\n")  # fmt: skip
