@@ -42,7 +42,7 @@ from .layout import (
     Stream,
 )
 from .lines import lines_update
-from .lstm import lstm_next
+from .lstm import lstm_backward, lstm_forward, lstm_next
 from .match import match_find, match_inputs, match_learn, match_update
 from .mixer import byte_rows, mix, mixer_update, select_rows
 from .network_input import given_inputs, network_expected, network_inputs, network_update
@@ -197,7 +197,9 @@ def sources_digest() -> str:
     return digest.hexdigest()
 
 
-COMPILED = (code_steps, _before_byte, _after_byte, lstm_next)  # what the engine compiles
+# what the engine compiles (the network's functions too: each has a cache entry of its own, and they inline
+# activations.py)
+COMPILED = (code_steps, _before_byte, _after_byte, lstm_next, lstm_forward, lstm_backward)
 
 
 def compiled_here() -> bool:

@@ -56,8 +56,8 @@ class Lstm(NamedTuple):
     h: np.ndarray  # (L, H)
     c: np.ndarray  # (L, H)
     counts: np.ndarray  # (1, 257) cumulative integer counts of the next byte's distribution
-    settings: np.ndarray  # float32: Setting
-    counters: np.ndarray  # int64: Counter
+    settings: np.ndarray  # float32, indexed by LEARNING_RATE .. BETA2_POWER
+    counters: np.ndarray  # int64, indexed by POSITION .. TUNE
     # scratch
     pre: np.ndarray  # (3H) a layer's gate inputs, then their gradients
     delta_h: np.ndarray  # (L, H) the gradient reaching h from the next step
