@@ -81,3 +81,12 @@ def test_softmax_only_leaves_the_gates_as_the_prior_made_them() -> None:
         lstm_next(net, byte)
     assert (net.weights == gates).all() and (net.embed == embed).all()
     assert not (net.output == output).all()
+
+
+def test_list_names_the_prior_or_its_absence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(DATA)
+    assert main(["-k", str(path)]) == 0 and main(["-l", str(path) + ".rnz"]) == 0
+    assert f"level 6 with the prior {prior.prior_id():08x}" in capsys.readouterr().out
+    assert main(["-k", "-f", "-9", "--no-prior", str(path)]) == 0 and main(["-l", str(path) + ".rnz"]) == 0
+    assert "level 9 with the engine's cifg network, without the prior" in capsys.readouterr().out

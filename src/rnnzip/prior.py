@@ -57,8 +57,10 @@ def check_prior(wanted: int) -> None:
         )
 
 
+@functools.cache
 def weights(hidden: int, layers: int) -> dict[str, np.ndarray]:
-    """The prior's float32 weights and second moments, for a network of `layers` x `hidden` cells."""
+    """The prior's float32 weights and second moments, for a network of `layers` x `hidden` cells
+    (dequantised once per process: every frame copies them into its own network)."""
     shape = recipe()["architecture"]
     if (shape["hidden_size"], shape["num_layers"]) != (hidden, layers):
         raise BadRnnzipFile(f"corrupt header: the prior is {shape['num_layers']} x {shape['hidden_size']} cells")

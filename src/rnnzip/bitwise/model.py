@@ -15,7 +15,6 @@ import numpy as np
 
 from ..contract import NETWORKS
 from . import coder, kernel
-from .lstm import lstm_forward
 from .state import new_engine
 
 if TYPE_CHECKING:
@@ -33,13 +32,11 @@ class BitwiseModel:
 
     def __init__(self, cfg: ModelConfig, layout: Layout) -> None:
         self.engine = new_engine(cfg, layout)
-        self.lstm = NETWORKS[cfg.network].compiled
-        if self.lstm:
-            lstm_forward(self.engine.lstm, 0, 0)  # the first byte's distribution: as after a zero byte
+        self.own_network = NETWORKS[cfg.network].compiled
 
     def code(self, encode: bool, t_start: int, t_end: int, data: np.ndarray, out: np.ndarray,
              network_counts: np.ndarray | None = None) -> bool:  # fmt: skip
-        if self.lstm:
+        if self.own_network:
             counts, use = self.engine.lstm.counts, kernel.LSTM
         else:
             counts, use = (_NO_NETWORK, kernel.NO_NETWORK) if network_counts is None else (network_counts, kernel.GIVEN)

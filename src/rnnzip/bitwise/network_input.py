@@ -27,15 +27,21 @@ def network_expected(cum):  # pragma: no cover (compiled)
 
 
 @njit(cache=True, inline="always")
-def network_inputs(x, j, cum, apms, cells, expected, bit, c0, c1, stretch):  # pragma: no cover
-    """The inputs into x[j:], the APM cells that learn into cells; returns weight set NETWORK's
-    selector."""
+def _bit_counts(cum, bit, c0):  # pragma: no cover
+    """The counts of the bytes below c0 whose next bit is 0 and 1, and p(1) in 12 bits."""
     lo = (c0 - (1 << bit)) << (8 - bit)
     half = 1 << (7 - bit)
     n0 = cum[lo + half] - cum[lo]
     n1 = cum[lo + 2 * half] - cum[lo + half]
     p = (n1 * 4096 + (n0 + n1) // 2) // (n0 + n1)
-    p = min(max(p, 1), 4095)
+    return n0, n1, min(max(p, 1), 4095)
+
+
+@njit(cache=True, inline="always")
+def network_inputs(x, j, cum, apms, cells, expected, bit, c0, c1, stretch):  # pragma: no cover
+    """The inputs into x[j:], the APM cells that learn into cells; returns weight set NETWORK's
+    selector."""
+    _, _, p = _bit_counts(cum, bit, c0)
     x[j] = stretch[p]
     x[j + 1] = (p - 2048) >> 2
     agrees = (expected >> (8 - bit)) == c0
@@ -50,12 +56,7 @@ def network_inputs(x, j, cum, apms, cells, expected, bit, c0, c1, stretch):  # p
 @njit(cache=True, inline="always")
 def given_inputs(x, j, cum, apms, cells, expected, bit, c0, c1, stretch):  # pragma: no cover
     """A PyTorch network's inputs into x[j:] (GIVEN_INPUTS), as network_inputs does."""
-    lo = (c0 - (1 << bit)) << (8 - bit)
-    half = 1 << (7 - bit)
-    n0 = cum[lo + half] - cum[lo]
-    n1 = cum[lo + 2 * half] - cum[lo + half]
-    p = (n1 * 4096 + (n0 + n1) // 2) // (n0 + n1)
-    p = min(max(p, 1), 4095)
+    n0, n1, p = _bit_counts(cum, bit, c0)
     x[j] = stretch[p]
     pa, cells[0] = apm(stretch, apms, _BY_C0 + c0, p)
     x[j + 1] = stretch[pa >> 4]
