@@ -106,7 +106,8 @@ def main() -> None:
     if latest.exists():
         saved = np.load(latest)
         for name, array in zip(Lstm._fields, net, strict=True):
-            array[...] = saved[name]
+            if name in saved:  # scratch arrays of another version may be missing or extra
+                array[...] = saved[name]
         position = int(saved["position"])
         print(f"resumed at {position:,} of {len(stream):,}", flush=True)
     log = HERE / "train-log.tsv"

@@ -17,13 +17,12 @@ POW2_NEGATIVE = np.array([2.0**-k for k in range(127)], dtype=np.float32)
 @njit(cache=True, inline="always")
 def tanh(x):  # pragma: no cover (compiled)
     """Padé approximant [7/6] of tanh, clipped: within 1e-4 of tanh everywhere, 1e-6 for |x| < 3."""
-    if x >= _TANH_LIMIT:
-        return _F(1.0)
-    if x <= -_TANH_LIMIT:
-        return _F(-1.0)
     x2 = x * x
     num = x * (_F(135135.0) + x2 * (_F(17325.0) + x2 * (_F(378.0) + x2)))
-    return num / (_F(135135.0) + x2 * (_F(62370.0) + x2 * (_F(3150.0) + _F(28.0) * x2)))
+    y = num / (_F(135135.0) + x2 * (_F(62370.0) + x2 * (_F(3150.0) + _F(28.0) * x2)))
+    # selects, not branches (the loops that call it vectorise); far out y may be nan: not selected
+    y = _F(1.0) if x >= _TANH_LIMIT else y
+    return _F(-1.0) if x <= -_TANH_LIMIT else y
 
 
 @njit(cache=True, inline="always")

@@ -48,8 +48,9 @@ class Lstm(NamedTuple):
     gates: np.ndarray  # (T, L, 3H) after their activations
     cell_before: np.ndarray  # (T, L, H)
     cell_tanh: np.ndarray  # (T, L, H)
+    gate_grads: np.ndarray  # (L, T, 3H) the gradient of the gates' inputs (backpropagation)
     hidden: np.ndarray  # (T, L H + 1) every layer's h(t), and 1 (the softmax's input)
-    probs: np.ndarray  # (T, 256) the distribution of the step's next byte
+    probs: np.ndarray  # (T, 256) the distribution of the step's next byte (backpropagation: its error)
     byte_in: np.ndarray  # (T,) the byte each step read
     target: np.ndarray  # (T,) the byte that followed
     # the state between bytes
@@ -59,13 +60,12 @@ class Lstm(NamedTuple):
     settings: np.ndarray  # float32, indexed by LEARNING_RATE .. BETA2_POWER
     counters: np.ndarray  # int64, indexed by POSITION .. TUNE
     # scratch
-    pre: np.ndarray  # (3H) a layer's gate inputs, then their gradients
+    pre: np.ndarray  # (3H) a layer's gate inputs
     delta_h: np.ndarray  # (L, H) the gradient reaching h from the next step
     delta_c: np.ndarray  # (L, H) ... and reaching c
     delta_below: np.ndarray  # (L, H) ... reaching h from the layer above, this step
     delta_all: np.ndarray  # (L H) ... reaching h from the softmax
     delta_in: np.ndarray  # (2H + 1) the gradient of a layer's inputs
-    delta_out: np.ndarray  # (256) the softmax's error
     touched: np.ndarray  # (256) bytes read in this window (their embedding rows learn)
 
 
@@ -100,7 +100,7 @@ def new_lstm(hidden: int, layers: int, window: int, seed: int, learning_rate: fl
         np.zeros_like(weights), np.zeros_like(embed), np.zeros_like(output),
         np.zeros_like(weights), np.zeros_like(embed), np.zeros_like(output),
         np.zeros((T, L, 2 * H + 1), dtype=f32), np.zeros((T, L, 3 * H), dtype=f32),
-        np.zeros((T, L, H), dtype=f32), np.zeros((T, L, H), dtype=f32),
+        np.zeros((T, L, H), dtype=f32), np.zeros((T, L, H), dtype=f32), np.zeros((L, T, 3 * H), dtype=f32),
         np.zeros((T, L * H + 1), dtype=f32), np.zeros((T, 256), dtype=f32),
         np.zeros(T, dtype=np.int64), np.zeros(T, dtype=np.int64),
         np.zeros((L, H), dtype=f32), np.zeros((L, H), dtype=f32), np.zeros((1, 257), dtype=np.int64),
@@ -108,7 +108,7 @@ def new_lstm(hidden: int, layers: int, window: int, seed: int, learning_rate: fl
         np.array([0, _FIRST_WINDOW, T, 0, EVERY_WEIGHT], dtype=np.int64),
         np.zeros(3 * H, dtype=f32), np.zeros((L, H), dtype=f32), np.zeros((L, H), dtype=f32),
         np.zeros((L, H), dtype=f32), np.zeros(L * H, dtype=f32), np.zeros(2 * H + 1, dtype=f32),
-        np.zeros(256, dtype=f32), np.zeros(256, dtype=np.int64),
+        np.zeros(256, dtype=np.int64),
     )  # fmt: skip
     return net
 
@@ -159,23 +159,26 @@ def lstm_forward(net, s, byte):  # pragma: no cover
         z[2 * H] = _F(1.0)
         for j in range(3 * H):
             pre[j] = net.embed[layer, byte, j] + w[layer, 2 * H, j]
-        for k in range((2 if layer > 0 else 1) * H):
-            zk = z[k]
-            for j in range(3 * H):
-                pre[j] += w[layer, k, j] * zk
+        _add_products(pre, w[layer], z, (2 if layer > 0 else 1) * H, 3 * H)
+        # the activations, one kind of value per loop (each loop vectorises)
+        gates, c = net.gates[s, layer], net.c[layer]
+        before, cell_tanh = net.cell_before[s, layer], net.cell_tanh[s, layer]
         for i in range(H):
-            forget, candidate, out = sigmoid(pre[i]), tanh(pre[H + i]), sigmoid(pre[2 * H + i])
-            before = net.c[layer, i]
-            cell = forget * before + (_F(1.0) - forget) * candidate
-            cell_tanh = tanh(cell)
-            net.gates[s, layer, i] = forget
-            net.gates[s, layer, H + i] = candidate
-            net.gates[s, layer, 2 * H + i] = out
-            net.cell_before[s, layer, i] = before
-            net.cell_tanh[s, layer, i] = cell_tanh
-            net.c[layer, i] = cell
-            net.h[layer, i] = out * cell_tanh
-            net.hidden[s, layer * H + i] = out * cell_tanh
+            gates[i] = sigmoid(pre[i])  # forget
+        for i in range(H, 2 * H):
+            gates[i] = tanh(pre[i])  # candidate
+        for i in range(2 * H, 3 * H):
+            gates[i] = sigmoid(pre[i])  # output
+        for i in range(H):
+            before[i] = c[i]
+        for i in range(H):
+            c[i] = gates[i] * before[i] + (_F(1.0) - gates[i]) * gates[H + i]
+        for i in range(H):
+            cell_tanh[i] = tanh(c[i])
+        for i in range(H):
+            net.h[layer, i] = gates[2 * H + i] * cell_tanh[i]
+        for i in range(H):
+            net.hidden[s, layer * H + i] = net.h[layer, i]
     net.hidden[s, L * H] = _F(1.0)
     _softmax(net, s)
 
@@ -186,10 +189,7 @@ def _softmax(net, s):  # pragma: no cover
     logits, out, hidden = net.probs[s], net.output, net.hidden[s]
     for v in range(256):
         logits[v] = out[n, v]
-    for k in range(n):
-        hk = hidden[k]
-        for v in range(256):
-            logits[v] += out[k, v] * hk
+    _add_products(logits, out, hidden, n, 256)
     top = logits[0]
     for v in range(256):
         top = max(top, logits[v])
@@ -211,29 +211,25 @@ def lstm_backward(net, steps):  # pragma: no cover
     sum of -ln p(target)) are added to net.grad_*."""
     L, H = net.h.shape
     n = L * H
-    pre, delta_in, delta_out, delta_all = net.pre, net.delta_in, net.delta_out, net.delta_all
+    delta_in, delta_all, errors = net.delta_in, net.delta_all, net.probs
     clip = net.settings[CLIP]
+    for s in range(steps):  # the softmax's error, in place of its distribution
+        errors[s, net.target[s]] -= _F(1.0)
+    # its weights' gradient a row at a time (the row stays in the cache), every sum from the last step
+    for k in range(n + 1):
+        _add_steps(net.grad_output[k], errors, net.hidden[:, k], steps)
+    if net.counters[TUNE] == SOFTMAX_ONLY:
+        return
     net.delta_h[:] = 0
     net.delta_c[:] = 0
     for s in range(steps - 1, -1, -1):
-        # the softmax: its error, its weights' gradient, the gradient reaching every h
-        for v in range(256):
-            delta_out[v] = net.probs[s, v]
-        delta_out[net.target[s]] -= _F(1.0)
-        for k in range(n + 1):
-            hk = net.hidden[s, k]
-            for v in range(256):
-                net.grad_output[k, v] += delta_out[v] * hk
-        if net.counters[TUNE] == SOFTMAX_ONLY:
-            continue
+        # the gradient reaching every h from the softmax
         delta_all[:] = 0
-        for v in range(256):
-            dv = delta_out[v]
-            for k in range(n):
-                delta_all[k] += net.output_t[v, k] * dv
+        _add_products(delta_all, net.output_t, errors[s], 256, n)
         byte = net.byte_in[s]
         net.touched[byte] = 1
         for layer in range(L - 1, -1, -1):
+            d = net.gate_grads[layer, s]
             for i in range(H):
                 dh = delta_all[layer * H + i] + net.delta_h[layer, i] + net.delta_below[layer, i]
                 forget = net.gates[s, layer, i]
@@ -246,30 +242,58 @@ def lstm_backward(net, steps):  # pragma: no cover
                 d_forget = dc * (net.cell_before[s, layer, i] - candidate)
                 d_candidate = dc * (_F(1.0) - forget)
                 net.delta_c[layer, i] = dc * forget
-                pre[i] = d_forget * forget * (_F(1.0) - forget)
-                pre[H + i] = d_candidate * (_F(1.0) - candidate * candidate)
-                pre[2 * H + i] = d_out * out * (_F(1.0) - out)
+                d[i] = d_forget * forget * (_F(1.0) - forget)
+                d[H + i] = d_candidate * (_F(1.0) - candidate * candidate)
+                d[2 * H + i] = d_out * out * (_F(1.0) - out)
                 net.delta_below[layer, i] = _F(0.0)
-            for j in range(3 * H):
-                net.grad_embed[layer, byte, j] += pre[j]
-            z = net.inputs[s, layer]
             rows = (2 if layer > 0 else 1) * H
             for k in range(rows):
-                zk = z[k]
-                for j in range(3 * H):
-                    net.grad_weights[layer, k, j] += pre[j] * zk
-            for j in range(3 * H):
-                net.grad_weights[layer, 2 * H, j] += pre[j]
-            for k in range(rows):
                 delta_in[k] = _F(0.0)
-            for j in range(3 * H):
-                dj = pre[j]
-                for k in range(rows):
-                    delta_in[k] += net.weights_t[layer, j, k] * dj
+            _add_products(delta_in, net.weights_t[layer], d, 3 * H, rows)
             for i in range(H):
                 net.delta_h[layer, i] = delta_in[i]
                 if layer > 0:
                     net.delta_below[layer - 1, i] = delta_in[H + i]
+    # the gates' weights' gradients a row at a time, every sum from the last step (as above)
+    for layer in range(L):
+        grads = net.gate_grads[layer]
+        for k in range((2 if layer > 0 else 1) * H):
+            _add_steps(net.grad_weights[layer, k], grads, net.inputs[:, layer, k], steps)
+        for s in range(steps - 1, -1, -1):
+            bias, row = net.grad_weights[layer, 2 * H], net.grad_embed[layer, net.byte_in[s]]
+            for j in range(3 * H):
+                bias[j] += grads[s, j]
+                row[j] += grads[s, j]
+
+
+@njit(cache=True, inline="always")
+def _add_products(acc, matrix, x, rows, width):  # pragma: no cover
+    """acc[j] += matrix[k, j] * x[k] for j < width, k = 0 .. rows - 1 in this order, four rows a pass:
+    the same sums, with acc read and written once per four rows (a sixth less time for the network)."""
+    whole = rows - rows % 4
+    for k in range(0, whole, 4):
+        x0, x1, x2, x3 = x[k], x[k + 1], x[k + 2], x[k + 3]
+        m0, m1, m2, m3 = matrix[k], matrix[k + 1], matrix[k + 2], matrix[k + 3]
+        for j in range(width):
+            a = acc[j] + m0[j] * x0
+            a = a + m1[j] * x1
+            a = a + m2[j] * x2
+            acc[j] = a + m3[j] * x3
+    for k in range(whole, rows):
+        xk, mk = x[k], matrix[k]
+        for j in range(width):
+            acc[j] += mk[j] * xk
+
+
+@njit(cache=True, inline="always")
+def _add_steps(acc, records, x, steps):  # pragma: no cover
+    """acc[j] += records[s, j] * x[s] for s = steps - 1 .. 0, backpropagation's order: a row of
+    gradients stays in the cache while every step adds to it (four steps a pass, as _add_products
+    does, runs slower here)."""
+    for t in range(steps - 1, -1, -1):
+        xt, rt = x[t], records[t]
+        for j in range(acc.size):
+            acc[j] += rt[j] * xt
 
 
 @njit(cache=True, inline="always")
@@ -320,7 +344,8 @@ def _update(net):  # pragma: no cover
     net.touched[:] = 0
     for k in range(n + 1):
         _adam_row(net.output[k], net.grad_output[k], net.rms_output[k], rate, beta2, correction)
-    _transpose(net.output, net.output_t, n, 256)
+    if ct[TUNE] == EVERY_WEIGHT:  # only backpropagation into h reads it
+        _transpose(net.output, net.output_t, n, 256)
     window = ct[WINDOW]
     if window < ct[MAX_WINDOW] and updates % (_GROWTH + window) == 0:
         ct[WINDOW] = window + 1
