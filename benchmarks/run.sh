@@ -31,7 +31,7 @@ if [[ $what == corpus || $what == all ]]; then
   for f in bib book1 book2 news paper1 paper2 paper3 paper4 paper5 paper6 progc progl progp trans; do
     files+=("$CORPUS/calgary/$f"); done
   files+=("$CORPUS/enwik/enwik6" "$CORPUS/ru/dostoevsky_selo_stepanchikovo.txt")
-  bench "${files[@]}" --codecs rnnzip,gzip,bzip2,xz,zstd,brotli,ppmd6,ppmd8 \
+  bench "${files[@]}" --codecs rnnzip,rnnzip:level-6-no-prior,gzip,bzip2,xz,zstd,brotli,ppmd6,ppmd8 \
     --out "$OUT/corpus.md" --plot "$OUT/corpus.png" > /dev/null || true
   "$PY" benchmarks/summarize.py "$OUT/corpus.md" > "$OUT/corpus-summary.md"
 fi
