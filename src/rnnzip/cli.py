@@ -238,7 +238,7 @@ def _announce_compiling(args: argparse.Namespace, config: ModelConfig) -> None:
     from .bitwise.kernel import compiled_here
 
     if not compiled_here():
-        _say(args, "rnnzip: preparing the engine for this machine (once, about 15-20 s)")
+        _say(args, "rnnzip: preparing the engine for this machine (once, about half a minute)")
 
 
 def _expand(names: list[str], args: argparse.Namespace) -> Iterator[str]:

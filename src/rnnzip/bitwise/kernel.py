@@ -204,7 +204,7 @@ COMPILED = (code_steps, _before_byte, _after_byte, lstm_next, lstm_forward, lstm
 
 def compiled_here() -> bool:
     """Whether the kernel for these sources is compiled in this process or in this machine's numba
-    cache (else the first frame compiles it, about 17 s)."""
+    cache (else the first frame compiles it: 25-35 s on our 2-core machine)."""
     return all(bool(f.signatures) or bool(f._cache._cache_file._load_index()) for f in COMPILED)
 
 
