@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the committed results in benchmarks/results/ (about an hour on our 2-core machine).
-# Usage: benchmarks/run.sh [enwik5|seed|corpus|other|text5mb|level9|speed|parallel|all|cuda]   (default: all)
+# Regenerates the committed results in benchmarks/results/ (about three hours on our 2-core machine,
+# half of it the network target).
+# Usage: benchmarks/run.sh [enwik5|seed|corpus|other|text5mb|level9|speed|network|parallel|all|cuda]   (default: all)
 # cuda (not in all): on a machine with a GPU, the reference presets and the networks on full enwik5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,23 @@ if [[ $what == speed || $what == all ]]; then
   # speeds as medians, alone on the machine: the default on enwik6 (3 runs), level 1 on enwik6 (3 runs)
   bench "$CORPUS/enwik/enwik6" --codecs rnnzip --repeat 3 --out "$OUT/enwik6-speed.md" > /dev/null || true
   bench "$CORPUS/enwik/enwik6" --codecs rnnzip:1 --repeat 3 --out "$OUT/level1-enwik6.md" > /dev/null || true
+fi
+if [[ $what == network || $what == all ]]; then
+  # what the engine's network and the prior add and cost (benchmarks/network.py: presets side by side,
+  # interleaved, fresh processes, CPU medians); run alone on the machine, about 90 minutes
+  net() { "$PY" benchmarks/network.py "$@" > /dev/null; }
+  c=$CORPUS
+  net "$c/enwik/enwik5" --presets level-6-no-prior,level-6,level-9-no-prior,level-9 --runs 3 --out "$OUT/network-enwik5.md"
+  net "$c/enwik/enwik5" --presets level-6-no-prior,level-6 --runs 5 --out "$OUT/network-enwik5-level6.md"
+  net "$c/enwik/enwik5" --presets level-6-no-prior,level-6,level-9 --runs 3 --out "$OUT/network-enwik5-level9.md"
+  five=("$c/enwik/enwik5" "$c/canterbury/alice29.txt" "$c/calgary/book1" "$c/ru/dostoevsky_selo_stepanchikovo.txt"
+        "$c/enwik/enwik6")
+  net "${five[@]}" --presets cm-30,level-9-no-prior --out "$OUT/network-online.md"  # issue 25's files
+  net "${five[@]}" --presets cm-30,level-9 --out "$OUT/prior-level9.md"
+  net "$c/canterbury/alice29.txt" "$c/calgary/book1" "$c/enwik/enwik5" "$c/calgary/paper1" "$c/calgary/progc" \
+    "$c/canterbury/xargs.1" "$c/ru/dostoevsky_selo_stepanchikovo.txt" "$c/canterbury/plrabn12.txt" \
+    "$c/canterbury/sum" "$c/calgary/obj1" "$c/calgary/geo" --presets level-6-no-prior,level-6 \
+    --out "$OUT/prior-default.md"  # issue 26's files
 fi
 if [[ $what == parallel || $what == all ]]; then
   # issue 5: process-tree memory and -T1 vs -T2 (inputs built from the corpus text files)
