@@ -33,6 +33,8 @@ CASES = {
     "bitwise-cifg": (sample(3000), TINY_CIFG),
     # the default level: the network starts from the shipped prior (regenerated when the prior changes)
     "bitwise-prior": (sample(3000), {}),
+    # levels 8-9: the prior's top layer and softmax learn (its first layer stays)
+    "bitwise-prior-top": (sample(3000), {"level": 9, "cm_bits": 18}),
 }
 # format 3 golden file -> the case whose input it holds
 V3_CASES = {

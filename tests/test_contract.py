@@ -25,17 +25,17 @@ from rnnzip.format import MODEL, Environment, FrameHeader, pack_header, read_fra
 _HYBRID = dict(network="lstm", batch_size=0, seed=1234, seq_length=20, hidden_size=192, num_layers=1,
                embed_size=64, attention_window=16, learning_rate=0.01, final_learning_rate=0.002, beta1=0.0,
                beta2=0.9999, clip=1.0, context_order=6, table_bits=20, match_min=6,
-               cm_bits=0, cm_contexts=0, prior=0, softmax_only=0)  # fmt: skip
+               cm_bits=0, cm_contexts=0, prior=0, frozen_layers=0)  # fmt: skip
 _NET = dict(_HYBRID, hidden_size=256, context_order=0, table_bits=18, match_min=0)
 _SEED = dict(network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hidden_size=1024, num_layers=2,
              embed_size=512, attention_window=16, learning_rate=0.0005, final_learning_rate=0.0005, beta1=0.9,
              beta2=0.999, clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0, prior=0,
-             softmax_only=0)  # fmt: skip
+             frozen_layers=0)  # fmt: skip
 _CM = dict(_NET, network="none", cm_bits=27, cm_contexts=48)
 _CM_NET = dict(_NET, batch_size=4, hidden_size=256, cm_bits=27, cm_contexts=48)
 _CM_CIFG = dict(_CM, network="cifg", hidden_size=128, num_layers=2, learning_rate=0.02, beta2=0.999, clip=10.0)
 _CM_PRIOR = dict(_CM_CIFG, prior=1, learning_rate=0.0005, final_learning_rate=0.0005)
-_CM_PRIOR_SOFTMAX = dict(_CM_PRIOR, softmax_only=1, learning_rate=0.002, final_learning_rate=0.002)
+_CM_PRIOR_SOFTMAX = dict(_CM_PRIOR, frozen_layers=2, learning_rate=0.002, final_learning_rate=0.002)
 FROZEN = {
     31: dict(_CM, cm_bits=24, cm_contexts=7),
     32: dict(_CM, cm_bits=25, cm_contexts=12),
@@ -54,6 +54,8 @@ FROZEN = {
     45: dict(_CM_PRIOR_SOFTMAX, cm_bits=28),
     46: dict(_CM_PRIOR, cm_bits=29),
     47: dict(_CM_PRIOR, cm_bits=30),
+    48: dict(_CM_PRIOR, frozen_layers=1, cm_bits=29),
+    49: dict(_CM_PRIOR, frozen_layers=1, cm_bits=30),
     1: dict(_HYBRID, hidden_size=64, embed_size=32, context_order=4, table_bits=18),
     2: dict(_HYBRID, hidden_size=96, embed_size=32, context_order=5, table_bits=19),
     3: dict(_HYBRID, hidden_size=128, context_order=5),

@@ -12,7 +12,7 @@ import pytest
 import rnnzip
 from conftest import sample
 from rnnzip import prior
-from rnnzip.bitwise.lstm import SOFTMAX_ONLY, load_weights, lstm_forward, lstm_next, new_lstm
+from rnnzip.bitwise.lstm import load_weights, lstm_forward, lstm_next, new_lstm
 from rnnzip.cli import main
 from rnnzip.contract import PRESETS
 from rnnzip.errors import BadRnnzipFile
@@ -71,15 +71,18 @@ def test_without_a_prior_installed_levels_6_9_say_what_to_do(
     assert rnnzip.decompress((tmp_path / "a.txt.rnz").read_bytes()) == DATA
 
 
-def test_softmax_only_leaves_the_gates_as_the_prior_made_them() -> None:
+@pytest.mark.parametrize("frozen", [1, 2])
+def test_frozen_layers_keep_the_prior_s_weights(frozen: int) -> None:
     shape = prior.recipe()["architecture"]
     net = new_lstm(shape["hidden_size"], shape["num_layers"], 20, 1, 0.002, 0.002, 0.999, 10.0)
-    load_weights(net, prior.weights(shape["hidden_size"], shape["num_layers"]), SOFTMAX_ONLY)
+    load_weights(net, prior.weights(shape["hidden_size"], shape["num_layers"]), frozen)
     gates, embed, output = net.weights.copy(), net.embed.copy(), net.output.copy()
     lstm_forward(net, 0, 0)
     for byte in DATA[:200]:
         lstm_next(net, byte)
-    assert (net.weights == gates).all() and (net.embed == embed).all()
+    for layer in range(shape["num_layers"]):
+        kept = (net.weights[layer] == gates[layer]).all() and (net.embed[layer] == embed[layer]).all()
+        assert kept == (layer < frozen)
     assert not (net.output == output).all()
 
 

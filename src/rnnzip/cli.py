@@ -22,7 +22,7 @@ from .format import STORED, CountingReader, FrameHeader, iter_frames, read_heade
 
 # The engine with a PyTorch network in 4 streams: it does not pay (enwik5 0.5% larger than level 6 at 5-8
 # times the time; the engine's own network replaces it); its files still decode, the API still makes them.
-RETIRED_FROM_CLI = ("cm-lstm", "cm-lstm-att")
+RETIRED_FROM_CLI = ("cm-lstm", "cm-lstm-att", "level-8-every-weight", "level-9-every-weight")
 PROGRESS_THRESHOLD = 256 << 10  # show a progress bar on a terminal above this input size
 
 

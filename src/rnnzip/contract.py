@@ -139,8 +139,10 @@ class ModelConfig:
         "1: the engine's network starts from the prior shipped in the package (0: from random weights)", "B", 1, 1,
         off=0, since=5,
     )  # fmt: skip
-    softmax_only: int = _param("1: only the network's softmax learns while coding (0: every weight)", "B", 1, 1,
-                               off=0, since=5)  # fmt: skip
+    frozen_layers: int = _param(
+        "how many of the network's lowest layers keep the prior's weights while coding (all: only the softmax "
+        "learns; 0: every weight)", "B", 1, 8, off=0, since=5,
+    )  # fmt: skip
 
     def with_overrides(self, **overrides: Any) -> ModelConfig:
         """A copy with the non-None overrides applied (the CLI passes None for unset options)."""
@@ -214,8 +216,10 @@ def validate(cfg: ModelConfig) -> ModelConfig:
         raise RnnzipError("network 'none' codes with the bitwise engine alone: it needs cm_bits > 0")
     if NETWORKS[cfg.network].compiled and (not cfg.cm_bits or cfg.batch_size > 1):
         raise RnnzipError(f"{cfg.network} runs in the bitwise engine on one stream: it needs cm_bits > 0, batch_size 1")
-    if (cfg.prior or cfg.softmax_only) and not NETWORKS[cfg.network].compiled:
-        raise RnnzipError("prior and softmax_only configure the engine's own network (cifg)")
+    if (cfg.prior or cfg.frozen_layers) and not NETWORKS[cfg.network].compiled:
+        raise RnnzipError("prior and frozen_layers configure the engine's own network (cifg)")
+    if cfg.frozen_layers and not (cfg.prior and cfg.frozen_layers <= cfg.num_layers):
+        raise RnnzipError("frozen_layers keeps layers of the prior: it needs prior 1 and at most num_layers")
     if cfg.match_min and not cfg.context_order:
         raise RnnzipError("the match model is mixed with the context models: match_min needs context_order > 0")
     params = estimated_parameters(cfg)
@@ -233,7 +237,7 @@ def validate(cfg: ModelConfig) -> ModelConfig:
 _LSTM = ModelConfig(
     network="lstm", batch_size=0, seed=1234, seq_length=20, hidden_size=256, num_layers=1, embed_size=64,
     attention_window=16, learning_rate=1e-2, final_learning_rate=2e-3, beta1=0.0, beta2=0.9999, clip=1.0,
-    context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0, prior=0, softmax_only=0,
+    context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0, prior=0, frozen_layers=0,
 )  # fmt: skip
 # The hybrid: the network mixed with order-0..6 context models, text contexts and a match model.
 _HYBRID = replace(_LSTM, hidden_size=192, context_order=6, table_bits=20, match_min=6)
@@ -242,7 +246,7 @@ _HYBRID = replace(_LSTM, hidden_size=192, context_order=6, table_bits=20, match_
 _SEED = ModelConfig(
     network="seed-gru-att", batch_size=64, seed=1234, seq_length=15, hidden_size=1024, num_layers=2,
     embed_size=512, attention_window=16, learning_rate=5e-4, final_learning_rate=5e-4, beta1=0.9, beta2=0.999,
-    clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0, prior=0, softmax_only=0,
+    clip=4.0, context_order=0, table_bits=18, match_min=0, cm_bits=0, cm_contexts=0, prior=0, frozen_layers=0,
 )  # fmt: skip
 # The bitwise context-mixing engine alone (a 128 MiB table), and with the LSTM as one of its inputs
 # (levels 5-9 run every context; docs/MEASUREMENTS.md, "Contexts").
@@ -259,10 +263,12 @@ _CM_CIFG = replace(
 )  # fmt: skip
 
 # Levels 6-9 start the network from the prior (prior.py; trained on ../shared/prior-corpus); --no-prior
-# runs "level-N-no-prior". 6-7: only the softmax learns while coding (at 0.002); 8-9: every weight, at 0.0005
-# (docs/MEASUREMENTS.md, "The prior").
+# runs "level-N-no-prior". 6-7: only the softmax learns while coding (at 0.002); 8-9: the top layer and the
+# softmax, at 0.0005 (the first layer learning too was larger and 1.2 times slower; docs/MEASUREMENTS.md,
+# "The prior").
 _CM_PRIOR = replace(_CM_CIFG, prior=1, learning_rate=0.0005, final_learning_rate=0.0005)
-_CM_PRIOR_SOFTMAX = replace(_CM_PRIOR, softmax_only=1, learning_rate=0.002, final_learning_rate=0.002)
+_CM_PRIOR_TOP = replace(_CM_PRIOR, frozen_layers=1)
+_CM_PRIOR_SOFTMAX = replace(_CM_PRIOR, frozen_layers=2, learning_rate=0.002, final_learning_rate=0.002)
 
 # id -> (name, parameters). Ids are stored in headers: never reuse or renumber one.
 _TABLE: dict[int, tuple[str, ModelConfig]] = {
@@ -284,8 +290,10 @@ _TABLE: dict[int, tuple[str, ModelConfig]] = {
     # 6-9: the network starts from the prior
     44: ("level-6", _CM_PRIOR_SOFTMAX),
     45: ("level-7", replace(_CM_PRIOR_SOFTMAX, cm_bits=28)),
-    46: ("level-8", replace(_CM_PRIOR, cm_bits=29)),
-    47: ("level-9", replace(_CM_PRIOR, cm_bits=30)),
+    46: ("level-8-every-weight", replace(_CM_PRIOR, cm_bits=29)),  # levels 8-9 until 2026-12-06
+    47: ("level-9-every-weight", replace(_CM_PRIOR, cm_bits=30)),
+    48: ("level-8", replace(_CM_PRIOR_TOP, cm_bits=29)),
+    49: ("level-9", replace(_CM_PRIOR_TOP, cm_bits=30)),
     # the engine with a network as one of its inputs, in 4 streams: on enwik5 the streams cost the
     # context models 0.6% (level 6 in 4 streams 24,924 bytes against 24,772) and the network gives
     # back 0.3% (LSTM 256 24,910; LSTM-attention 256 24,851), at 6-8 times the time

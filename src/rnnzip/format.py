@@ -30,7 +30,7 @@ from .errors import BadRnnzipFile, RnnzipError
 MAGIC = b"\x89RNZ"
 # 2: word contexts, two-layer mixer, delayed updates; 3: compact header, coded alphabet;
 # 4: the bitwise engine (cm_bits), frames without an environment; 5: the network's prior (prior,
-# softmax_only). A frame is written in the oldest version that can hold it (rnnzip 0.3 reads all but
+# frozen_layers). A frame is written in the oldest version that can hold it (rnnzip 0.3 reads all but
 # frames with a prior); versions 3 and 4 are still read.
 VERSION = 5
 READABLE_VERSIONS = (3, 4, 5)

@@ -58,7 +58,7 @@ class Lstm(NamedTuple):
     c: np.ndarray  # (L, H)
     counts: np.ndarray  # (1, 257) cumulative integer counts of the next byte's distribution
     settings: np.ndarray  # float32, indexed by LEARNING_RATE .. BETA2_POWER
-    counters: np.ndarray  # int64, indexed by POSITION .. TUNE
+    counters: np.ndarray  # int64, indexed by POSITION .. FROZEN
     # scratch
     pre: np.ndarray  # (3H) a layer's gate inputs
     delta_h: np.ndarray  # (L, H) the gradient reaching h from the next step
@@ -72,8 +72,8 @@ class Lstm(NamedTuple):
 # Lstm.settings
 LEARNING_RATE, FINAL_RATE, BETA2, CLIP, BETA2_POWER = range(5)
 # Lstm.counters
-POSITION, WINDOW, MAX_WINDOW, UPDATES, TUNE = range(5)
-EVERY_WEIGHT, SOFTMAX_ONLY = 0, 1  # counters[TUNE]: what learns while coding
+# counters[FROZEN]: how many of the lowest layers keep their weights while coding (all: only the softmax learns)
+POSITION, WINDOW, MAX_WINDOW, UPDATES, FROZEN = range(5)
 
 
 def new_lstm(hidden: int, layers: int, window: int, seed: int, learning_rate: float, final_rate: float,
@@ -105,7 +105,7 @@ def new_lstm(hidden: int, layers: int, window: int, seed: int, learning_rate: fl
         np.zeros(T, dtype=np.int64), np.zeros(T, dtype=np.int64),
         np.zeros((L, H), dtype=f32), np.zeros((L, H), dtype=f32), np.zeros((1, 257), dtype=np.int64),
         np.array([learning_rate, final_rate, beta2, clip, 1.0], dtype=f32),
-        np.array([0, _FIRST_WINDOW, T, 0, EVERY_WEIGHT], dtype=np.int64),
+        np.array([0, _FIRST_WINDOW, T, 0, 0], dtype=np.int64),
         np.zeros(3 * H, dtype=f32), np.zeros((L, H), dtype=f32), np.zeros((L, H), dtype=f32),
         np.zeros((L, H), dtype=f32), np.zeros(L * H, dtype=f32), np.zeros(2 * H + 1, dtype=f32),
         np.zeros(256, dtype=np.int64),
@@ -113,16 +113,17 @@ def new_lstm(hidden: int, layers: int, window: int, seed: int, learning_rate: fl
     return net
 
 
-def load_weights(net: Lstm, trained: dict[str, np.ndarray], tune: int) -> None:
+def load_weights(net: Lstm, trained: dict[str, np.ndarray], frozen: int) -> None:
     """Start from trained weights and second moments (a prior): full windows from the first byte,
-    no bias correction (the moments are trained); `tune` says what learns while coding."""
+    no bias correction (the moments are trained); the lowest `frozen` layers keep these weights while
+    coding (all of them: only the softmax learns)."""
     for name in ("weights", "embed", "output", "rms_weights", "rms_embed", "rms_output"):
         getattr(net, name)[...] = trained[name]
     L, H = net.h.shape
     net.weights_t[...] = net.weights.transpose(0, 2, 1)
     net.output_t[...] = net.output[: L * H].T
     net.counters[WINDOW] = net.counters[MAX_WINDOW]
-    net.counters[TUNE] = tune
+    net.counters[FROZEN] = frozen
     net.settings[BETA2_POWER] = 0.0
 
 
@@ -218,7 +219,8 @@ def lstm_backward(net, steps):  # pragma: no cover
     # its weights' gradient a row at a time (the row stays in the cache), every sum from the last step
     for k in range(n + 1):
         _add_steps(net.grad_output[k], errors, net.hidden[:, k], steps)
-    if net.counters[TUNE] == SOFTMAX_ONLY:
+    frozen = net.counters[FROZEN]
+    if frozen == L:
         return
     net.delta_h[:] = 0
     net.delta_c[:] = 0
@@ -228,7 +230,7 @@ def lstm_backward(net, steps):  # pragma: no cover
         _add_products(delta_all, net.output_t, errors[s], 256, n)
         byte = net.byte_in[s]
         net.touched[byte] = 1
-        for layer in range(L - 1, -1, -1):
+        for layer in range(L - 1, frozen - 1, -1):
             d = net.gate_grads[layer, s]
             for i in range(H):
                 dh = delta_all[layer * H + i] + net.delta_h[layer, i] + net.delta_below[layer, i]
@@ -255,7 +257,7 @@ def lstm_backward(net, steps):  # pragma: no cover
                 if layer > 0:
                     net.delta_below[layer - 1, i] = delta_in[H + i]
     # the gates' weights' gradients a row at a time, every sum from the last step (as above)
-    for layer in range(L):
+    for layer in range(frozen, L):
         grads = net.gate_grads[layer]
         for k in range((2 if layer > 0 else 1) * H):
             _add_steps(net.grad_weights[layer, k], grads, net.inputs[:, layer, k], steps)
@@ -330,7 +332,7 @@ def _update(net):  # pragma: no cover
     correction = _F(1.0) / (_F(1.0) - st[BETA2_POWER])
     rate = st[LEARNING_RATE] / np.sqrt(_F(1.0) + _F(updates) * _F(_DECAY))
     rate = max(rate, st[FINAL_RATE])
-    for layer in range(L if ct[TUNE] == EVERY_WEIGHT else 0):
+    for layer in range(ct[FROZEN], L):
         for k in range(2 * H + 1):
             if layer == 0 and H <= k < 2 * H:
                 continue
@@ -344,7 +346,7 @@ def _update(net):  # pragma: no cover
     net.touched[:] = 0
     for k in range(n + 1):
         _adam_row(net.output[k], net.grad_output[k], net.rms_output[k], rate, beta2, correction)
-    if ct[TUNE] == EVERY_WEIGHT:  # only backpropagation into h reads it
+    if ct[FROZEN] < L:  # only backpropagation into h reads it
         _transpose(net.output, net.output_t, n, 256)
     window = ct[WINDOW]
     if window < ct[MAX_WINDOW] and updates % (_GROWTH + window) == 0:

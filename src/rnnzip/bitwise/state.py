@@ -32,7 +32,7 @@ from .layout import (
     STREAM_FIELDS,
     Stream,
 )
-from .lstm import EVERY_WEIGHT, SOFTMAX_ONLY, Lstm, load_weights, lstm_forward, new_lstm
+from .lstm import Lstm, load_weights, lstm_forward, new_lstm
 from .maps import HALF, RECIPROCAL, apm_table, initial_state_maps
 from .registry import HASHED, STATIONARY
 from .sizing import MATCH_ROWS, match_table_bits, table_sizes
@@ -274,6 +274,6 @@ def _lstm(cfg: ModelConfig) -> Lstm:
     if cfg.prior:  # frames.py has checked that it is this installation's
         from ..prior import weights
 
-        load_weights(net, weights(cfg.hidden_size, cfg.num_layers), SOFTMAX_ONLY if cfg.softmax_only else EVERY_WEIGHT)
+        load_weights(net, weights(cfg.hidden_size, cfg.num_layers), cfg.frozen_layers)
     lstm_forward(net, 0, 0)  # the first byte's distribution: as after a zero byte
     return net
