@@ -86,6 +86,14 @@ def test_frozen_layers_keep_the_prior_s_weights(frozen: int) -> None:
     assert not (net.output == output).all()
 
 
+@pytest.mark.parametrize(
+    "params", [{"level": 9, "frozen_layers": 3}, {"model": "level-9-no-prior", "frozen_layers": 1}]
+)
+def test_frozen_layers_need_the_prior_and_that_many_layers(params: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="frozen_layers keeps layers of the prior"):
+        rnnzip.compress(DATA[:100], **params)  # type: ignore[arg-type]
+
+
 def test_list_names_the_prior_or_its_absence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "a.txt"
     path.write_bytes(DATA)

@@ -248,13 +248,14 @@ def lstm_backward(net, steps):  # pragma: no cover
                 d[H + i] = d_candidate * (_F(1.0) - candidate * candidate)
                 d[2 * H + i] = d_out * out * (_F(1.0) - out)
                 net.delta_below[layer, i] = _F(0.0)
-            rows = (2 if layer > 0 else 1) * H
+            below = layer > frozen  # the layer below learns: it needs the gradient reaching its h
+            rows = (2 if below else 1) * H
             for k in range(rows):
                 delta_in[k] = _F(0.0)
             _add_products(delta_in, net.weights_t[layer], d, 3 * H, rows)
             for i in range(H):
                 net.delta_h[layer, i] = delta_in[i]
-                if layer > 0:
+                if below:
                     net.delta_below[layer - 1, i] = delta_in[H + i]
     # the gates' weights' gradients a row at a time, every sum from the last step (as above)
     for layer in range(frozen, L):
@@ -271,7 +272,7 @@ def lstm_backward(net, steps):  # pragma: no cover
 @njit(cache=True, inline="always")
 def _add_products(acc, matrix, x, rows, width):  # pragma: no cover
     """acc[j] += matrix[k, j] * x[k] for j < width, k = 0 .. rows - 1 in this order, four rows a pass:
-    the same sums, with acc read and written once per four rows (a sixth less time for the network)."""
+    the same sums, with acc read and written once per four rows instead of every row."""
     whole = rows - rows % 4
     for k in range(0, whole, 4):
         x0, x1, x2, x3 = x[k], x[k + 1], x[k + 2], x[k + 3]
@@ -290,8 +291,7 @@ def _add_products(acc, matrix, x, rows, width):  # pragma: no cover
 @njit(cache=True, inline="always")
 def _add_steps(acc, records, x, steps):  # pragma: no cover
     """acc[j] += records[s, j] * x[s] for s = steps - 1 .. 0, backpropagation's order: a row of
-    gradients stays in the cache while every step adds to it (four steps a pass, as _add_products
-    does, runs slower here)."""
+    gradients stays in the cache while every step adds to it."""
     for t in range(steps - 1, -1, -1):
         xt, rt = x[t], records[t]
         for j in range(acc.size):
