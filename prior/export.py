@@ -45,21 +45,9 @@ def held_out_bits(saved: dict[str, np.ndarray]) -> dict[str, float]:
     sys.path.insert(0, str(ROOT / "prior"))
     import train  # the corpus loads only here
 
-    from rnnzip.bitwise.lstm import new_lstm
-
     texts, rows = train.documents()
-    layers, hidden = saved["h"].shape
-    scores = {}
-    for part in train.PARTS:
-        docs = [texts[p][o : o + n] for p, o, n, path in rows if p == part and train.held_out(path)]
-        data = np.frombuffer(b"".join(docs)[: train.HELD_OUT_BYTES], dtype=np.uint8).astype(np.int64)
-        net = new_lstm(int(hidden), int(layers), 20, 1, 0.02, 0.0005, 0.999, 10.0)
-        for name in ("weights", "embed", "output"):
-            getattr(net, name)[...] = saved[name]
-        net.weights_t[...] = net.weights.transpose(0, 2, 1)
-        net.output_t[...] = net.output[: layers * hidden].T
-        scores[part] = round(train.score(net, data) / data.size, 4)
-    return scores
+    evals = train.held_out_texts(texts, rows)
+    return {part: round(train.score(train.engine_network(saved), data) / data.size, 4) for part, data in evals.items()}
 
 
 def corpus_digest() -> str:
@@ -92,7 +80,8 @@ def main() -> None:
         "corpus": "../shared/prior-corpus (en, ru, code, markup), held out: documents whose path's SHA-256 "
         "starts with a byte = 0 mod 40",
         "corpus_sha256": corpus_digest(),
-        "script": "prior/train.py (defaults), then prior/export.py",
+        "script": (saved["trainer"].tobytes().decode() if "trainer" in saved else "prior/train.py (defaults)")
+        + ", then prior/export.py",
         "held_out_bpb": held_out_bits(saved),
     }
     arrays["recipe"] = np.frombuffer(json.dumps(recipe, sort_keys=True).encode(), dtype=np.uint8)

@@ -45,6 +45,24 @@ def held_out(path: str) -> bool:
     return hashlib.sha256(path.encode()).digest()[0] % 40 == 0
 
 
+def training_stream(texts: dict[str, bytes], rows: list[tuple[str, int, int, str]], seed: int) -> bytes:
+    """The training documents in slices of 64 KB, shuffled: each stretch of the stream mixes the parts, so
+    that the network does not forget one language while it reads a long book of another."""
+    slices = [(part, start, min(SLICE, offset + length - start)) for part, offset, length, path in rows
+              if not held_out(path) for start in range(offset, offset + length, SLICE)]  # fmt: skip
+    order = np.random.default_rng(seed).permutation(len(slices))
+    return b"".join(texts[slices[i][0]][slices[i][1] : slices[i][1] + slices[i][2]] for i in order)
+
+
+def held_out_texts(texts: dict[str, bytes], rows: list[tuple[str, int, int, str]]) -> dict[str, np.ndarray]:
+    """The first HELD_OUT_BYTES of each part's held-out documents."""
+    evals = {}
+    for part in PARTS:
+        docs = [texts[p][o : o + n] for p, o, n, path in rows if p == part and held_out(path)]
+        evals[part] = np.frombuffer(b"".join(docs)[:HELD_OUT_BYTES], dtype=np.uint8).astype(np.int64)
+    return evals
+
+
 @njit(cache=True)
 def train(net, data):  # pragma: no cover
     """Code-time training over data; returns the bits the network would have spent."""
@@ -70,6 +88,17 @@ def score(net, data):  # pragma: no cover
     return bits
 
 
+def engine_network(arrays: dict[str, np.ndarray], window: int = 20) -> Lstm:
+    """The engine's network with these weights (a checkpoint's or a prior's), before any learning."""
+    layers, _, three_h = arrays["weights"].shape
+    net = new_lstm(three_h // 3, layers, window, 1, 0.0, 0.0, 0.999, 10.0)
+    for name in ("weights", "embed", "output"):
+        getattr(net, name)[...] = arrays[name]
+    net.weights_t[...] = net.weights.transpose(0, 2, 1)
+    net.output_t[...] = net.output[: layers * three_h // 3].T
+    return net
+
+
 def copy(net: Lstm) -> Lstm:
     return Lstm(*(np.copy(a) for a in net))
 
@@ -88,16 +117,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "checkpoints")
     args = ap.parse_args()
     texts, rows = documents()
-    # the training documents in slices of 64 KB, shuffled: each stretch of the stream mixes the parts, so that
-    # the network does not forget one language while it reads a long book of another
-    slices = [(part, start, min(SLICE, offset + length - start)) for part, offset, length, path in rows
-              if not held_out(path) for start in range(offset, offset + length, SLICE)]  # fmt: skip
-    order = np.random.default_rng(args.seed).permutation(len(slices))
-    stream = b"".join(texts[slices[i][0]][slices[i][1] : slices[i][1] + slices[i][2]] for i in order)
-    evals = {}
-    for part in PARTS:
-        docs = [texts[p][o : o + n] for p, o, n, path in rows if p == part and held_out(path)]
-        evals[part] = np.frombuffer(b"".join(docs)[:HELD_OUT_BYTES], dtype=np.uint8).astype(np.int64)
+    stream = training_stream(texts, rows, args.seed)
+    evals = held_out_texts(texts, rows)
     net = new_lstm(args.hidden, args.layers, args.window, args.seed, args.lr, args.final, args.beta2, 10.0)
     lstm_forward(net, 0, 0)
     position = 0
