@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import train  # prior/train.py: the corpus and its held-out text
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "prior-corpus"
 OUT = ROOT / "src" / "rnnzip" / "data" / "prior.npz"
 
 
@@ -42,9 +42,6 @@ def average(paths: list[Path]) -> dict[str, np.ndarray]:
 
 def held_out_bits(saved: dict[str, np.ndarray]) -> dict[str, float]:
     """Bits per byte of the exported network on train.py's held-out text, per part."""
-    sys.path.insert(0, str(ROOT / "prior"))
-    import train  # the corpus loads only here
-
     texts, rows = train.documents()
     evals = train.held_out_texts(texts, rows)
     return {part: round(train.score(train.engine_network(saved), data) / data.size, 4) for part, data in evals.items()}
@@ -52,7 +49,7 @@ def held_out_bits(saved: dict[str, np.ndarray]) -> dict[str, float]:
 
 def corpus_digest() -> str:
     digest = hashlib.sha256()
-    for path in sorted(CORPUS.glob("*")):
+    for path in sorted(train.CORPUS.glob("*")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import lzma
+import os
 import shutil
 import sys
 import time
@@ -25,7 +26,8 @@ from numba import njit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from rnnzip.bitwise.lstm import Lstm, lstm_forward, lstm_next, new_lstm
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "prior-corpus"
+# ../shared/prior-corpus, or where RNNZIP_PRIOR_CORPUS says (a GPU machine that has no ../shared)
+CORPUS = Path(os.environ.get("RNNZIP_PRIOR_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "prior-corpus"))
 HERE = Path(__file__).resolve().parent
 PARTS = ("en", "ru", "code", "markup")
 HELD_OUT_BYTES = 60_000  # per part, scored at each checkpoint
