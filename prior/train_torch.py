@@ -73,17 +73,31 @@ class Cifg(nn.Module):
         return logits, (torch.stack(hs), torch.stack(cs))
 
     def load_engine(self, saved: dict[str, np.ndarray]) -> None:
+        """Weights from the engine's arrays; a network of fewer cells per layer (H0) grows: its cells keep
+        their weights, the new cells' incoming weights start random and their outgoing ones at zero, so
+        that the grown network computes the same distributions until it learns."""
         H, L = self.hidden, self.layers
-        w = torch.from_numpy(saved["weights"].astype(np.float32))
+        w = saved["weights"].astype(np.float32)
+        h0 = w.shape[1] // 2
+        if w.shape[0] != L or h0 > H:
+            raise ValueError(f"cannot start {L} x {H} cells from {w.shape[0]} x {h0}")
+        # the old gate columns [g H0, (g + 1) H0) go to [g H, g H + H0)
+        columns = np.concatenate([np.arange(g * H, g * H + h0) for g in range(3)])
         with torch.no_grad():
-            self.own.copy_(w[:, :H])
+            self.own[:, h0:] = 0  # the new cells' h reach no old gate
+            self.own[:, :h0, columns] = torch.from_numpy(w[:, :h0])
             if L > 1:
-                self.below.copy_(w[1:, H : 2 * H])
-            self.bias.copy_(w[:, 2 * H])
-            self.embed.copy_(torch.from_numpy(saved["embed"].astype(np.float32)))
+                self.below[:, h0:] = 0
+                self.below[:, :h0, columns] = torch.from_numpy(w[1:, h0 : 2 * h0])
+            self.bias.zero_()
+            self.bias[:, columns] = torch.from_numpy(w[:, 2 * h0])
+            self.embed.zero_()
+            self.embed[:, :, columns] = torch.from_numpy(saved["embed"].astype(np.float32))
             out = torch.from_numpy(saved["output"].astype(np.float32))
-            self.out.copy_(out[: L * H])
-            self.out_bias.copy_(out[L * H])
+            self.out.zero_()
+            for layer in range(L):
+                self.out[layer * H : layer * H + h0] = out[layer * h0 : (layer + 1) * h0]
+            self.out_bias.copy_(out[L * h0])
 
     def engine_arrays(self) -> dict[str, np.ndarray]:
         """weights (L, 2H + 1, 3H), embed (L, 256, 3H), output (L H + 1, 256) in the engine's layout."""
@@ -122,7 +136,7 @@ def lanes(stream: np.ndarray, batch: int) -> torch.Tensor:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--init", type=Path, help="start from this train.py checkpoint (else random)")
+    ap.add_argument("--init", type=Path, help="start from this checkpoint (else random); of fewer cells: grown")
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=128)

@@ -67,3 +67,18 @@ def test_a_short_run_learns_checkpoints_and_resumes(tmp_path: Path) -> None:
     assert english < 6  # after 128 KB from random weights: it has learnt (uniform: 8 bits a byte; 4.0 measured)
     assert math.isfinite(float(first["rms_output"].sum())) and first["rms_output"].any()  # Adam's moments measured
     assert "train_torch.py" in second["trainer"].tobytes().decode()
+
+
+def test_a_grown_network_starts_as_the_smaller_one() -> None:
+    weights = prior.weights(128, 2)
+    small, grown = train_torch.Cifg(128, 2), train_torch.Cifg(160, 2)
+    small.load_engine(weights)
+    grown.load_engine(weights)
+    inputs = torch.from_numpy(np.frombuffer(sample(300), dtype=np.uint8).astype(np.int64))[:, None]
+    with torch.no_grad():
+        before, _ = small(inputs, (torch.zeros(2, 1, 128), torch.zeros(2, 1, 128)))
+        after, _ = grown(inputs, (torch.zeros(2, 1, 160), torch.zeros(2, 1, 160)))
+    assert torch.equal(before, after)
+    assert grown.own[:, :128, 128:160].abs().sum() > 0  # the new cells read the old ones (random weights)
+    with pytest.raises(ValueError, match="cannot start"):
+        train_torch.Cifg(64, 2).load_engine(weights)
