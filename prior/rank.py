@@ -37,8 +37,7 @@ def main() -> None:
     texts, rows = train.documents()
     inputs = {}
     for part in DEV_PARTS:
-        docs = [texts[p][o : o + n] for p, o, n, path in rows if p == part and train.held_out(path)]
-        inputs[f"held-out {part}"] = b"".join(docs)[DEV_START : DEV_START + DEV_BYTES]
+        inputs[f"held-out {part}"] = train.held_out_part(texts, rows, part)[DEV_START : DEV_START + DEV_BYTES]
     inputs.update({path.name: path.read_bytes() for path in args.files})
     print("| prior | " + " | ".join(inputs) + " | held-out total |")
     print("|---|" + "---:|" * (len(inputs) + 1))

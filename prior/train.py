@@ -56,13 +56,17 @@ def training_stream(texts: dict[str, bytes], rows: list[tuple[str, int, int, str
     return b"".join(texts[slices[i][0]][slices[i][1] : slices[i][1] + slices[i][2]] for i in order)
 
 
+def held_out_part(texts: dict[str, bytes], rows: list[tuple[str, int, int, str]], part: str) -> bytes:
+    """A part's held-out documents, one after another."""
+    return b"".join(texts[p][o : o + n] for p, o, n, path in rows if p == part and held_out(path))
+
+
 def held_out_texts(texts: dict[str, bytes], rows: list[tuple[str, int, int, str]]) -> dict[str, np.ndarray]:
     """The first HELD_OUT_BYTES of each part's held-out documents."""
-    evals = {}
-    for part in PARTS:
-        docs = [texts[p][o : o + n] for p, o, n, path in rows if p == part and held_out(path)]
-        evals[part] = np.frombuffer(b"".join(docs)[:HELD_OUT_BYTES], dtype=np.uint8).astype(np.int64)
-    return evals
+    return {
+        part: np.frombuffer(held_out_part(texts, rows, part)[:HELD_OUT_BYTES], dtype=np.uint8).astype(np.int64)
+        for part in PARTS
+    }
 
 
 @njit(cache=True)
