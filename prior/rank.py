@@ -3,6 +3,7 @@ that a level (default 6) codes 200 KB of each part's held-out documents in (byte
 the part's held-out text: not the 60 KB that train.py scores), and optionally other files.
 
     python prior/rank.py /tmp/a.npz /tmp/b.npz src/rnnzip/data/prior.npz [--files F ...]
+    python prior/rank.py /tmp/wide.npz --set hidden_size=192      # a prior of another size
 
 Held-out bits per byte of the network alone do not rank priors (README: "Choosing a prior").
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import train  # prior/train.py: the corpus and its held-out split
 
 import rnnzip
+import rnnzip.api
 from rnnzip import prior
 
 DEV_START, DEV_BYTES = 200_000, 200_000
@@ -33,7 +35,10 @@ def main() -> None:
     ap.add_argument("priors", type=Path, nargs="+")
     ap.add_argument("--level", type=int, default=6)
     ap.add_argument("--files", type=Path, nargs="*", default=[])
+    ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="override the level's parameters")
     args = ap.parse_args()
+    level = rnnzip.api.make_config(args.level)
+    params = {name: type(getattr(level, name))(value) for name, value in (item.split("=") for item in args.set)}
     texts, rows = train.documents()
     inputs = {}
     for part in DEV_PARTS:
@@ -43,7 +48,7 @@ def main() -> None:
     print("|---|" + "---:|" * (len(inputs) + 1))
     for path in args.priors:
         use_prior(path.resolve())
-        sizes = {name: len(rnnzip.compress(data, args.level)) for name, data in inputs.items()}
+        sizes = {name: len(rnnzip.compress(data, args.level, **params)) for name, data in inputs.items()}
         dev = sum(v for k, v in sizes.items() if k.startswith("held-out"))
         print(f"| {path.name} | " + " | ".join(f"{v:,}" for v in sizes.values()) + f" | {dev:,} |", flush=True)
 
