@@ -4,6 +4,8 @@ truncated backpropagation over long stretches in batches, for several passes: wh
 train.py (one byte at a time, windows of 20) cannot afford. On a GPU when there is one, else on the CPU.
 
     python prior/train_torch.py --init prior/checkpoints/at-0098M.npz --hours 2
+    # the measured pass (docs/MEASUREMENTS.md, "The prior"), after a 20 MB pilot at --lr 5e-4 --final 5e-5:
+    python prior/train_torch.py --init PILOT.npz --batch 256 --steps 50 --lr 7e-4 --final 3e-5 --passes 1
 
 It reads the same stream and held-out text as train.py (reshuffled each pass) and writes checkpoints
 in train.py's format to prior/checkpoints-torch/ (git-ignored), so that export.py ships them: the
@@ -111,10 +113,10 @@ class Cifg(nn.Module):
         return {"weights": weights, "embed": self.embed.detach().cpu().numpy(), "output": output}
 
 
-def calibrate(arrays: dict[str, np.ndarray], text: np.ndarray, window: int) -> Lstm:
+def calibrate(arrays: dict[str, np.ndarray], text: np.ndarray) -> Lstm:
     """The engine's network with these weights and the second moments its own Adam measures over `text`
     at rate 0 (full windows from the first byte, as a prior's network codes)."""
-    net = train.engine_network(arrays, window)
+    net = train.engine_network(arrays)
     net.settings[LEARNING_RATE] = net.settings[FINAL_RATE] = 0.0
     net.counters[WINDOW] = net.counters[MAX_WINDOW]
     train.lstm_forward(net, 0, 0)
@@ -148,7 +150,7 @@ def main() -> None:
     ap.add_argument("--every", type=float, default=600, help="seconds between checkpoints")
     ap.add_argument("--limit", type=int, default=0, help="train on the stream's first N bytes (tests)")
     ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--held-out", type=int, default=train.HELD_OUT_BYTES, help="bytes per part scored")
+    ap.add_argument("--held-out", type=int, default=train.HELD_OUT_BYTES, help="bytes per part scored (<= default)")
     ap.add_argument("--calibrate", type=int, default=256 << 10, help="bytes that measure Adam's moments")
     ap.add_argument("--out", type=Path, default=HERE / "checkpoints-torch")
     ap.add_argument("--log", type=Path, default=HERE / "train-torch-log.tsv")
@@ -220,7 +222,7 @@ def checkpoint(model: Cifg, args: argparse.Namespace, stream: bytes, evals: dict
     """The weights in train.py's checkpoint format, Adam's moments calibrated; their held-out scores."""
     arrays = model.engine_arrays()
     text = np.frombuffer(stream[: args.calibrate], dtype=np.uint8).astype(np.int64)
-    net = calibrate(arrays, text, 20)
+    net = calibrate(arrays, text)
     scores = engine_scores(arrays, evals)
     path = args.out / f"at-{trained >> 20:05d}M.npz"
     options = sorted((k, v) for k, v in vars(args).items() if k not in ("out", "log"))
