@@ -77,8 +77,7 @@ def main() -> None:
         "corpus": "../shared/prior-corpus (en, ru, code, markup), held out: documents whose path's SHA-256 "
         "starts with a byte = 0 mod 40",
         "corpus_sha256": corpus_digest(),
-        "script": (saved["trainer"].tobytes().decode() if "trainer" in saved else "prior/train.py (defaults)")
-        + ", then prior/export.py",
+        "script": train.provenance(saved) + "; then prior/export.py",
         "held_out_bpb": held_out_bits(saved),
     }
     arrays["recipe"] = np.frombuffer(json.dumps(recipe, sort_keys=True).encode(), dtype=np.uint8)

@@ -105,6 +105,13 @@ def engine_network(arrays: dict[str, np.ndarray], window: int = 20) -> Lstm:
     return net
 
 
+def provenance(checkpoint: dict[str, np.ndarray]) -> str:
+    """How a checkpoint was made: its trainer's command (train_torch.py's, with what its --init was made
+    by before it) or train.py's defaults, and the bytes that command trained on."""
+    trainer = checkpoint["trainer"].tobytes().decode() if "trainer" in checkpoint else "prior/train.py (defaults)"
+    return f"{trainer} ({int(checkpoint['position']):,} bytes)"
+
+
 def copy(net: Lstm) -> Lstm:
     return Lstm(*(np.copy(a) for a in net))
 

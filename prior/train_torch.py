@@ -161,8 +161,11 @@ def main() -> None:
     texts, rows = train.documents()
     evals = {part: text[: args.held_out] for part, text in train.held_out_texts(texts, rows).items()}
     model = Cifg(args.hidden, args.layers)
+    made_from = ""  # the recipe of what --init was, before this command's
     if args.init:
-        model.load_engine(dict(np.load(args.init)))
+        init = dict(np.load(args.init))
+        model.load_engine(init)
+        made_from = train.provenance(init) + "; then "
     model.to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=args.lr)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -206,7 +209,7 @@ def main() -> None:
             counted += 1
             done = trained >= total or time.time() > deadline or (epoch == epochs - 1 and t == starts[-1])
             if time.time() - last > args.every or done:
-                checkpoint(model, args, first, evals, trained, bits / counted, time.time() - started, log)
+                checkpoint(model, args, made_from, first, evals, trained, bits / counted, time.time() - started, log)
                 torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "trained": trained,
                             "epoch": epoch, "t": t + args.steps, "seconds": time.time() - started,
                             "h": state[0], "c": state[1]}, args.out / "resume.tmp")  # fmt: skip
@@ -217,7 +220,7 @@ def main() -> None:
         state = (torch.zeros_like(state[0]), torch.zeros_like(state[1]))
 
 
-def checkpoint(model: Cifg, args: argparse.Namespace, stream: bytes, evals: dict[str, np.ndarray],
+def checkpoint(model: Cifg, args: argparse.Namespace, made_from: str, stream: bytes, evals: dict[str, np.ndarray],
                trained: int, train_bpb: float, seconds: float, log: Path) -> None:  # fmt: skip
     """The weights in train.py's checkpoint format, Adam's moments calibrated; their held-out scores."""
     arrays = model.engine_arrays()
@@ -226,7 +229,7 @@ def checkpoint(model: Cifg, args: argparse.Namespace, stream: bytes, evals: dict
     scores = engine_scores(arrays, evals)
     path = args.out / f"at-{trained >> 20:05d}M.npz"
     options = sorted((k, v) for k, v in vars(args).items() if k not in ("out", "log"))
-    command = "prior/train_torch.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in options)
+    command = made_from + "prior/train_torch.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in options)
     np.savez(path, position=trained, trainer=np.frombuffer(command.encode(), dtype=np.uint8), **net._asdict())
     (args.out / "latest.npz").write_bytes(path.read_bytes())
     with log.open("a") as f:

@@ -50,10 +50,10 @@ def test_the_pytorch_network_is_the_engines() -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").exists(), reason="needs ../shared/prior-corpus")
 def test_a_short_run_learns_checkpoints_and_resumes(tmp_path: Path) -> None:
-    def run(passes: float) -> str:
+    def run(passes: float, *more: str, out: Path = tmp_path) -> str:
         command = [sys.executable, str(PRIOR / "train_torch.py"), "--limit", "65536", "--batch", "8", "--steps", "32",
-                   "--lr", "0.01", "--passes", str(passes), "--out", str(tmp_path), "--log", str(tmp_path / "log.tsv"),
-                   "--threads", "1", "--held-out", "8192", "--calibrate", "32768"]  # fmt: skip
+                   "--lr", "0.01", "--passes", str(passes), "--out", str(out), "--log", str(out / "log.tsv"),
+                   "--threads", "1", "--held-out", "8192", "--calibrate", "32768", *more]  # fmt: skip
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     run(1)
@@ -67,6 +67,11 @@ def test_a_short_run_learns_checkpoints_and_resumes(tmp_path: Path) -> None:
     assert english < 6  # after 128 KB from random weights: it has learnt (uniform: 8 bits a byte; 4.0 measured)
     assert math.isfinite(float(first["rms_output"].sum())) and first["rms_output"].any()  # Adam's moments measured
     assert "train_torch.py" in second["trainer"].tobytes().decode()
+    # a run from a checkpoint records how that checkpoint was made before its own command
+    run(0.25, "--init", str(tmp_path / "latest.npz"), out=tmp_path / "from")
+    recipe = train.provenance(dict(np.load(tmp_path / "from" / "latest.npz")))
+    assert recipe.startswith(train.provenance(second) + "; then prior/train_torch.py ")
+    assert recipe.endswith(" (16,384 bytes)")
 
 
 def test_a_grown_network_starts_as_the_smaller_one() -> None:
