@@ -38,7 +38,12 @@ def main() -> None:
     ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="override the level's parameters")
     args = ap.parse_args()
     level = rnnzip.api.make_config(args.level)
-    params = {name: type(getattr(level, name))(value) for name, value in (item.split("=") for item in args.set)}
+    params = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        if not hasattr(level, name) or not value:
+            ap.error(f"--set {item}: expected NAME=VALUE with NAME a parameter of level {args.level}")
+        params[name] = type(getattr(level, name))(value)
     texts, rows = train.documents()
     inputs = {}
     for part in DEV_PARTS:
